@@ -1,0 +1,17 @@
+"""Where answers are kept: SQLite via sqlite-utils, migrations and CSV export."""
+
+from storage.export import EXPORT_COLUMNS, csv_bytes, write_csv
+from storage.models import Answer, Evaluation, ExportRow, NotFoundError, SearchGap
+from storage.store import Store
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "Answer",
+    "Evaluation",
+    "ExportRow",
+    "NotFoundError",
+    "SearchGap",
+    "Store",
+    "csv_bytes",
+    "write_csv",
+]
