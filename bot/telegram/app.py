@@ -1,0 +1,133 @@
+"""The one composition root: ``build_application`` wires content, store, search and handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.evaluation import Evaluations
+from bot.loading import Guide, load_guide
+from bot.search import SearchIndex
+from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import menu_handlers as menu
+from bot.telegram import resource_handlers as resources
+from bot.telegram import results_handlers as results
+from bot.telegram.services import SERVICES_KEY, Services, services
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+# Without a token the bot talks to an in-process stand-in for Telegram (the terminal chat and
+# the tests); python-telegram-bot still wants a token-shaped string.
+LOCAL_TOKEN = "1:local-terminal-chat"
+
+COMMANDS = ("start", "evaluate", "resume", "results", "export", "find", "help", "cancel", "privacy")
+
+
+def build_application(
+    settings: Settings,
+    *,
+    guide: Guide | None = None,
+    store: Store | None = None,
+    request: BaseRequest | None = None,
+) -> Application:
+    """Build the bot: load and check content (raising ContentError), open the store, wire handlers."""
+    guide = guide or load_guide(settings.content_dir, settings.flows_dir)
+    owns_store = store is None
+    store = store or Store.open(settings.database)
+    builder = ApplicationBuilder().token(settings.token or LOCAL_TOKEN)
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    builder = builder.post_init(_set_commands)
+    if owns_store:
+
+        async def close_store(_: Application) -> None:
+            store.close()
+
+        builder = builder.post_shutdown(close_store)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings,
+        guide=guide,
+        store=store,
+        search=SearchIndex.build(guide.content.resources, guide.content.vocabulary),
+        evaluations=Evaluations(store, guide),
+    )
+    _add_handlers(application)
+    return application
+
+
+def _add_handlers(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    commands = {
+        "start": menu.start,
+        "help": menu.help_command,
+        "privacy": menu.privacy,
+        "evaluate": evaluation.evaluate,
+        "resume": evaluation.resume,
+        "cancel": evaluation.cancel,
+        "results": results.list_results,
+        "export": results.export,
+        "find": resources.find,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, in_group))
+    application.add_handler(CallbackQueryHandler(menu.on_button))
+    application.add_handler(InlineQueryHandler(resources.inline_query))
+    application.add_handler(MessageHandler(private & filters.COMMAND, menu.unknown_command))
+    application.add_handler(MessageHandler(private & filters.TEXT, resources.on_text))
+    application.add_handler(MessageHandler(private & ~filters.TEXT, menu.not_text))
+    application.add_error_handler(on_error)
+
+
+async def _set_commands(application: Application) -> None:
+    """Publish the command menu (the / list in Telegram's chat box)."""
+    texts = application.bot_data[SERVICES_KEY].texts
+    await application.bot.set_my_commands(
+        [BotCommand(name, texts.plain(f"command.{name}")) for name in COMMANDS]
+    )
+
+
+async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer in a group with a button to talk privately: answers should stay personal."""
+    message = update.effective_message
+    if message is None:
+        return
+    texts = services(context).texts
+    link = f"https://t.me/{context.bot.username}?start=from-group"
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(texts.plain("group.open_private"), url=link)]]
+    )
+    await message.reply_text(texts.plain("group.private_only"), reply_markup=keyboard)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback, then apologise without showing any internals."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, services(context).texts.plain("error.generic")
+        )
+    except Exception:  # the apology itself failed (e.g. Telegram unreachable): logged, no loop
+        log.exception("could not send the apology after an error")

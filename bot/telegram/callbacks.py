@@ -1,0 +1,151 @@
+"""Button data: small prefixed strings with stable ids, parsed strictly.
+
+Callback data comes back from the user's device, so it is never trusted: anything that does not
+parse exactly is treated as a forged or outdated button.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64  # Telegram's limit on callback data
+
+MENU_ITEMS = frozenset(
+    {
+        "evaluate",
+        "new",
+        "resume",
+        "find",
+        "topics",
+        "indicators",
+        "outcomes",
+        "scale",
+        "results",
+        "privacy",
+        "main",
+        "export",
+    }
+)
+EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})
+
+_ID = r"[a-z0-9][a-z0-9-]{0,47}"
+_MENU = re.compile(r"^m:([a-z]{1,12})$")
+_EVAL = re.compile(r"^e:(\d{1,10}):(\d{1,7}):(?:o\.([a-z0-9][a-z0-9-]{0,15})|([a-z]{1,8}))$")
+_RESOURCE = re.compile(rf"^r:({_ID})$")
+_TOPIC = re.compile(rf"^t:({_ID})$")
+_INDICATORS = re.compile(rf"^i:({_ID})$")
+_RESULTS = re.compile(r"^v:(\d{1,10})$")
+
+
+@dataclass(frozen=True)
+class MenuPress:
+    """A main-menu button."""
+
+    item: str
+
+
+@dataclass(frozen=True)
+class EvaluationPress:
+    """A button under an evaluation question, tied to the evaluation and the move it was for."""
+
+    evaluation_id: int
+    turn: int
+    option_id: str | None = None  # an answer option, or
+    action: str | None = None  # back, skip, keep, pause, more or levels
+
+
+@dataclass(frozen=True)
+class ResourcePress:
+    """Open a resource from the catalogue."""
+
+    resource_id: str
+
+
+@dataclass(frozen=True)
+class TopicPress:
+    """Open a topic of the catalogue."""
+
+    topic_id: str
+
+
+@dataclass(frozen=True)
+class IndicatorsPress:
+    """Open a group of performance indicators."""
+
+    group_id: str
+
+
+@dataclass(frozen=True)
+class ResultsPress:
+    """Open the summary of one of the user's evaluations."""
+
+    evaluation_id: int
+
+
+Press = MenuPress | EvaluationPress | ResourcePress | TopicPress | IndicatorsPress | ResultsPress
+
+
+def menu(item: str) -> str:
+    """Encode a main-menu button."""
+    assert item in MENU_ITEMS, item
+    return f"m:{item}"
+
+
+def evaluation_option(evaluation_id: int, turn: int, option_id: str) -> str:
+    """Encode an answer button for a question."""
+    return _checked(f"e:{evaluation_id}:{turn}:o.{option_id}")
+
+
+def evaluation_action(evaluation_id: int, turn: int, action: str) -> str:
+    """Encode a Back, Skip, Keep, Pause, More detail or levels button."""
+    assert action in EVAL_ACTIONS, action
+    return _checked(f"e:{evaluation_id}:{turn}:{action}")
+
+
+def resource(resource_id: str) -> str:
+    """Encode a button that opens a resource."""
+    return _checked(f"r:{resource_id}")
+
+
+def topic(topic_id: str) -> str:
+    """Encode a button that opens a topic."""
+    return _checked(f"t:{topic_id}")
+
+
+def indicators(group_id: str) -> str:
+    """Encode a button that opens an indicator group."""
+    return _checked(f"i:{group_id}")
+
+
+def results(evaluation_id: int) -> str:
+    """Encode a button that opens an evaluation's summary."""
+    return _checked(f"v:{evaluation_id}")
+
+
+def parse(data: str | None) -> Press | None:
+    """Parse button data; return None for anything not made by this bot."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    if match := _MENU.match(data):
+        return MenuPress(match[1]) if match[1] in MENU_ITEMS else None
+    if match := _EVAL.match(data):
+        action = match[4]
+        if action is not None and action not in EVAL_ACTIONS:
+            return None
+        return EvaluationPress(int(match[1]), int(match[2]), match[3], action)
+    if match := _RESOURCE.match(data):
+        return ResourcePress(match[1])
+    if match := _TOPIC.match(data):
+        return TopicPress(match[1])
+    if match := _INDICATORS.match(data):
+        return IndicatorsPress(match[1])
+    if match := _RESULTS.match(data):
+        return ResultsPress(int(match[1]))
+    return None
+
+
+def _checked(data: str) -> str:
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data

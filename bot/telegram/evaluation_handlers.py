@@ -1,0 +1,251 @@
+"""Self-evaluation in the chat: begin, answer by button or text, Back, Skip, Pause, resume."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot import engine
+from bot.engine import Problem, Turn
+from bot.evaluation import Position
+from bot.telegram import views
+from bot.telegram.callbacks import EvaluationPress
+from bot.telegram.screens import Button, Screen, drop_buttons, edit, send_screen
+from bot.telegram.services import Services, participant, services
+
+QUESTION_KINDS = ("choice", "rating", "text")
+
+
+async def evaluate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start a self-evaluation, or offer to continue the unfinished one."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    if position is not None:
+        progress = found.evaluations.progress(position)
+        await send_screen(update, context.bot, views.in_progress(found.texts, progress))
+        return
+    await begin(update, context)
+
+
+async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start a new self-evaluation; earlier ones stay stored."""
+    found = services(context)
+    who = participant(update, context)
+    old = found.evaluations.position(who)
+    if old is not None:
+        await drop_buttons(context.bot, _chat_id(update), old.message_id)
+    position, turn = found.evaluations.begin(who)
+    await show_turn(update, context, who, position, turn)
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the question the participant stopped at, or offer to start."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    if position is None:
+        rows = (
+            (Button(found.texts.plain("menu.evaluate"), "m:evaluate"),),
+            views.back_to_menu(found.texts),
+        )
+        await send_screen(
+            update, context.bot, Screen(found.texts.plain("eval.nothing_to_resume"), rows)
+        )
+        return
+    await drop_buttons(context.bot, _chat_id(update), position.message_id)
+    await send_screen(update, context.bot, Screen(found.texts.plain("eval.resuming")))
+    await _ask(update, context, who, position)
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop the evaluation for now (answers are kept) and show the menu."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    if position is not None:
+        await _pause(update, context, who, position)
+        return
+    await send_screen(update, context.bot, views.main_menu(found.texts))
+
+
+async def pause_if_active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Pause a running evaluation so free text is read as a search; tell if one is unfinished."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    if position is None:
+        return False
+    if position.active:
+        await drop_buttons(context.bot, _chat_id(update), position.message_id)
+        found.evaluations.pause(who, position)
+    return True
+
+
+async def on_press(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: EvaluationPress
+) -> str | None:
+    """Handle a button under a question; return a short notice for the tap, if any."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    query = update.callback_query
+    assert query is not None
+    pressed = query.message if isinstance(query.message, Message) else None
+    current = (
+        position is not None
+        and position.evaluation_id == press.evaluation_id
+        and position.state.turn == press.turn
+    )
+    if not current or position is None:
+        # An old or forged button: tidy it away, store nothing, show where the user really is.
+        if pressed is not None:
+            await drop_buttons(context.bot, pressed.chat_id, pressed.message_id)
+        if position is not None:
+            await send_screen(update, context.bot, Screen(found.texts.plain("eval.stale_button")))
+            await _ask(update, context, who, position)
+            return None
+        return found.texts.plain("eval.button_gone")
+    prompt = found.evaluations.question(position)
+    assert prompt is not None
+    if press.action == "pause":
+        await _pause(update, context, who, position)
+        return None
+    if press.action in ("more", "levels"):
+        await drop_buttons(context.bot, _chat_id(update), position.message_id)
+        await send_screen(update, context.bot, _help_screen(found, prompt, press.action))
+        await _ask(update, context, who, position)
+        return None
+    reply = _reply_for(press)
+    moved, turn = found.evaluations.reply(who, position, reply)
+    if turn.problem is not None:
+        return _problem_text(found, turn)
+    await _close_question(update, context, pressed, position, prompt, turn)
+    await show_turn(update, context, who, moved, turn)
+    return None
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: Position) -> None:
+    """Take typed text as the answer to the waiting question."""
+    found = services(context)
+    who = participant(update, context)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    prompt = found.evaluations.question(position)
+    assert prompt is not None
+    moved, turn = found.evaluations.reply(who, position, engine.Type(message.text))
+    if turn.problem is not None:
+        # Nothing was stored; say why and put the question (with its buttons) back in view.
+        await drop_buttons(context.bot, message.chat_id, position.message_id)
+        await send_screen(update, context.bot, Screen(_problem_text(found, turn, message.text)))
+        await _ask(update, context, who, position)
+        return
+    await _close_question(update, context, None, position, prompt, turn)
+    await show_turn(update, context, who, moved, turn)
+
+
+async def show_turn(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, who: str, position: Position, turn: Turn
+) -> None:
+    """Send what a move shows: messages, then the next question or the summary."""
+    found = services(context)
+    for prompt in turn.shown:
+        if prompt.kind in QUESTION_KINDS:
+            screen = views.question(
+                found.texts, prompt, position.evaluation_id, position.state.turn
+            )
+            sent = await send_screen(update, context.bot, screen)
+            found.evaluations.show_question(who, position, sent.message_id)
+        elif prompt.kind == "end":
+            await send_screen(update, context.bot, views.message(prompt))
+            if prompt.summary:
+                await send_summary(update, context, position.evaluation_id)
+        else:
+            await send_screen(update, context.bot, views.message(prompt))
+
+
+async def send_summary(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, evaluation_id: int
+) -> None:
+    """Send an evaluation's summary."""
+    found = services(context)
+    evaluation = found.store.evaluation(evaluation_id)
+    assert evaluation is not None
+    answers = found.store.answers_for(evaluation_id)
+    await send_screen(
+        update, context.bot, views.summary(found.texts, found.guide.content, evaluation, answers)
+    )
+
+
+async def _ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, who: str, position: Position
+) -> None:
+    found = services(context)
+    prompt = found.evaluations.question(position)
+    assert prompt is not None
+    screen = views.question(found.texts, prompt, position.evaluation_id, position.state.turn)
+    sent = await send_screen(update, context.bot, screen)
+    found.evaluations.show_question(who, position, sent.message_id)
+
+
+async def _pause(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, who: str, position: Position
+) -> None:
+    found = services(context)
+    await drop_buttons(context.bot, _chat_id(update), position.message_id)
+    found.evaluations.pause(who, position)
+    rows = (
+        (Button(found.texts.plain("eval.continue"), "m:resume"),),
+        views.back_to_menu(found.texts),
+    )
+    await send_screen(update, context.bot, Screen(found.texts.plain("eval.paused"), rows))
+
+
+async def _close_question(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    pressed: Message | None,
+    position: Position,
+    prompt: engine.Prompt,
+    turn: Turn,
+) -> None:
+    """Leave the answered question in the chat as a record, without its buttons."""
+    if pressed is not None and turn.saved and prompt.kind != "text":
+        await edit(pressed, views.answered(services(context).texts, prompt, turn.saved[0].value))
+        return
+    message_id = pressed.message_id if pressed is not None else position.message_id
+    await drop_buttons(context.bot, _chat_id(update), message_id)
+
+
+def _reply_for(press: EvaluationPress) -> engine.Reply:
+    if press.option_id is not None:
+        return engine.Choose(press.option_id)
+    replies: dict[str | None, engine.Reply] = {
+        "back": engine.Back(),
+        "skip": engine.Skip(),
+        "keep": engine.Keep(),
+    }
+    return replies[press.action]
+
+
+def _help_screen(found: Services, prompt: engine.Prompt, action: str) -> Screen:
+    if action == "levels" and prompt.scale is not None:
+        scale = found.guide.content.scale(prompt.scale)
+        if scale is not None:
+            return views.scale(found.texts, scale)
+    return views.details(found.texts, prompt)
+
+
+def _problem_text(found: Services, turn: Turn, typed: str = "") -> str:
+    problem = turn.problem or Problem.CHOOSE_A_BUTTON
+    if problem == Problem.TOO_LONG:
+        question = turn.question
+        limit = question.max_length if question else 0
+        return found.texts.html("problem.too-long", length=len(typed.strip()), max_length=limit)
+    return found.texts.plain(f"problem.{problem.value}")
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id

@@ -1,0 +1,158 @@
+"""The main menu, help, privacy, the reference pages, and the router for every button."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.telegram import callbacks, views
+from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import resource_handlers as resources
+from bot.telegram import results_handlers as results
+from bot.telegram.screens import Screen, send_screen
+from bot.telegram.services import services
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user and show the menu, offering to continue an unfinished evaluation."""
+    found = services(context)
+    unfinished = await evaluation.pause_if_active(update, context)
+    user = update.effective_user
+    greeting = found.texts.html("menu.welcome", first_name=user.first_name if user else "")
+    await send_screen(
+        update, context.bot, views.main_menu(found.texts, resume=unfinished, heading=greeting)
+    )
+
+
+async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the main menu."""
+    found = services(context)
+    unfinished = await evaluation.pause_if_active(update, context)
+    await send_screen(update, context.bot, views.main_menu(found.texts, resume=unfinished))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain the commands."""
+    texts = services(context).texts
+    await send_screen(
+        update, context.bot, Screen(texts.plain("help.text"), (views.back_to_menu(texts),))
+    )
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what is kept about the user."""
+    texts = services(context).texts
+    await send_screen(
+        update, context.bot, Screen(texts.plain("privacy.text"), (views.back_to_menu(texts),))
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a command the bot does not have."""
+    texts = services(context).texts
+    await send_screen(
+        update, context.bot, Screen(texts.plain("unknown_command"), (views.back_to_menu(texts),))
+    )
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a photo, sticker or voice note: only typed text is understood."""
+    texts = services(context).texts
+    await send_screen(
+        update,
+        context.bot,
+        Screen(texts.plain("unsupported_message"), (views.back_to_menu(texts),)),
+    )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Route a button tap; always answer the tap, politely refuse unknown buttons."""
+    query = update.callback_query
+    assert query is not None
+    notice: str | None = None
+    try:
+        press = callbacks.parse(query.data)
+        if press is None:
+            log.info("ignored a button with unknown data")
+            notice = services(context).texts.plain("eval.button_gone")
+        else:
+            notice = await _route(update, context, press)
+    finally:
+        # Telegram shows a spinner until the tap is answered, so answer even after an error.
+        await query.answer(notice)
+
+
+async def _route(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: callbacks.Press
+) -> str | None:
+    if isinstance(press, callbacks.EvaluationPress):
+        return await evaluation.on_press(update, context, press)
+    if isinstance(press, callbacks.ResourcePress):
+        return await resources.open_resource(update, context, press.resource_id)
+    if isinstance(press, callbacks.TopicPress):
+        return await resources.open_topic(update, context, press.topic_id)
+    if isinstance(press, callbacks.IndicatorsPress):
+        return await open_indicators(update, context, press.group_id)
+    if isinstance(press, callbacks.ResultsPress):
+        return await results.open_evaluation(update, context, press.evaluation_id)
+    return await _menu(update, context, press.item)
+
+
+async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -> str | None:
+    found = services(context)
+    if item == "evaluate":
+        await evaluation.evaluate(update, context)
+    elif item == "new":
+        await evaluation.begin(update, context)
+    elif item == "resume":
+        await evaluation.resume(update, context)
+    else:
+        await evaluation.pause_if_active(update, context)
+        pages = {
+            "main": show_menu,
+            "find": resources.prompt_search,
+            "topics": resources.list_topics,
+            "results": results.list_results,
+            "export": results.export,
+            "privacy": privacy,
+        }
+        if item in pages:
+            await pages[item](update, context)
+        elif item == "indicators":
+            await send_screen(
+                update,
+                context.bot,
+                views.indicator_groups(found.texts, found.guide.content.indicator_groups),
+            )
+        elif item == "outcomes":
+            await send_screen(update, context.bot, views.outcomes(found.texts, found.guide.content))
+        elif item == "scale":
+            await show_scale(update, context)
+    return None
+
+
+async def show_scale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the rating scale with what each level means."""
+    found = services(context)
+    for scale in found.guide.content.scales:
+        screen = views.scale(found.texts, scale)
+        await send_screen(
+            update, context.bot, Screen(screen.text, (views.back_to_menu(found.texts),))
+        )
+
+
+async def open_indicators(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: str
+) -> str | None:
+    """Show one group of performance indicators."""
+    found = services(context)
+    groups = found.guide.content.indicator_groups
+    group = next((g for g in groups if g.id == group_id), None)
+    if group is None:
+        return found.texts.plain("eval.button_gone")
+    await send_screen(update, context.bot, views.indicator_group(found.texts, group, groups))
+    return None

@@ -1,0 +1,120 @@
+"""Finding resources: free-text search, /find, topics, resource cards and inline mode."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.search import Band
+from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import views
+from bot.telegram.screens import Screen, send_screen
+from bot.telegram.services import participant, services
+
+INLINE_RESULTS = 10
+INLINE_DESCRIPTION = 120
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Read typed text as an answer during an evaluation, otherwise as a search."""
+    found = services(context)
+    position = found.evaluations.position(participant(update, context))
+    if position is not None and position.active and position.state.cursor is not None:
+        await evaluation.on_text(update, context, position)
+        return
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await search(update, context, message.text)
+
+
+async def find(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Search for the words after /find, or ask what to look for."""
+    await evaluation.pause_if_active(update, context)
+    query = " ".join(context.args or [])
+    if not query.strip():
+        await prompt_search(update, context)
+        return
+    await search(update, context, query)
+
+
+async def prompt_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask the user to type what they are looking for."""
+    found = services(context)
+    await send_screen(
+        update,
+        context.bot,
+        Screen(found.texts.plain("search.prompt"), (views.back_to_menu(found.texts),)),
+    )
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
+    """Search the catalogue and show results, suggestions, or topics to browse."""
+    found = services(context)
+    result = found.search.search(query)
+    if result.band == Band.NONE and result.terms:
+        found.store.record_search_miss(result.terms)
+    await send_screen(
+        update,
+        context.bot,
+        views.search_results(found.texts, found.guide.content, result, query.strip()),
+    )
+
+
+async def open_resource(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, resource_id: str
+) -> str | None:
+    """Show a resource's card."""
+    found = services(context)
+    resource = found.guide.content.resource(resource_id)
+    if resource is None:
+        return found.texts.plain("resource.not_found")
+    await send_screen(update, context.bot, views.resource_card(found.texts, resource))
+    return None
+
+
+async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the topics to browse."""
+    found = services(context)
+    await send_screen(update, context.bot, views.topics(found.texts, found.guide.content))
+
+
+async def open_topic(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, topic_id: str
+) -> str | None:
+    """Show the resources of one topic."""
+    found = services(context)
+    topic = next((t for t in found.guide.content.topics if t.id == topic_id), None)
+    if topic is None:
+        return found.texts.plain("topic.not_found")
+    resources = found.search.by_topic(topic_id)
+    await send_screen(update, context.bot, views.topic(found.texts, topic.label, resources))
+    return None
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer matching resources to share in any chat (typing @bot and a few words)."""
+    found = services(context)
+    query = update.inline_query
+    assert query is not None
+    if query.query.strip():
+        result = found.search.search(query.query, limit=INLINE_RESULTS)
+        resources = [hit.resource for hit in result.hits]
+    else:
+        resources = list(found.guide.content.resources[:INLINE_RESULTS])
+    articles = [
+        InlineQueryResultArticle(
+            id=resource.id,
+            title=resource.title,
+            description=_shorten(f"{resource.publisher}. {resource.summary}", INLINE_DESCRIPTION),
+            input_message_content=InputTextMessageContent(
+                views.resource_card(found.texts, resource).text, parse_mode=ParseMode.HTML
+            ),
+        )
+        for resource in resources
+    ]
+    await query.answer(articles, cache_time=60)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,66 @@
+"""Earlier evaluations: the list, one summary, and the CSV export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import InputFile, Update
+from telegram.ext import ContextTypes
+
+from bot.telegram import views
+from bot.telegram.evaluation_handlers import send_summary
+from bot.telegram.screens import Screen, send_screen
+from bot.telegram.services import Services, participant, services
+from storage import csv_bytes
+
+
+async def list_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the user's evaluations, newest first."""
+    found = services(context)
+    evaluations = found.store.evaluations_for(participant(update, context))
+    total = len(found.guide.content.statements)
+    await send_screen(update, context.bot, views.results_list(found.texts, evaluations, total))
+
+
+async def open_evaluation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, evaluation_id: int
+) -> str | None:
+    """Show one of the user's own evaluations; anyone else's is 'not found'."""
+    found = services(context)
+    evaluation = found.store.evaluation(evaluation_id)
+    if evaluation is None or evaluation.participant_id != participant(update, context):
+        return found.texts.plain("results.not_found")
+    await send_summary(update, context, evaluation_id)
+    return None
+
+
+async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the user's own answers as a CSV document."""
+    found = services(context)
+    rows = found.store.export_rows(participant(update, context))
+    chat = update.effective_chat
+    assert chat is not None
+    if not rows:
+        await send_screen(
+            update,
+            context.bot,
+            Screen(found.texts.plain("export.none"), (views.back_to_menu(found.texts),)),
+        )
+        return
+    data = csv_bytes(rows, **export_labels(found))
+    name = f"self-evaluation-{datetime.now(UTC):%Y-%m-%d}.csv"
+    await context.bot.send_document(
+        chat_id=chat.id,
+        document=InputFile(data, filename=name),
+        caption=found.texts.html("export.caption", rows=len(rows)),
+        parse_mode="HTML",
+    )
+
+
+def export_labels(found: Services) -> dict[str, dict]:
+    """Return the statement titles and rating labels the CSV needs."""
+    content = found.guide.content
+    return {
+        "statement_titles": {s.id: s.title for s in content.statements},
+        "rating_labels": {p.value: p.label for s in content.scales for p in s.points},
+    }

@@ -1,0 +1,333 @@
+"""Build screens from data: every interpolated value is escaped, every word comes from content."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+
+from bot.content_model import Content, IndicatorGroup, Resource, Scale
+from bot.engine import Prompt
+from bot.evaluation import Progress
+from bot.search import Band, SearchResult
+from bot.telegram import callbacks
+from bot.telegram.screens import Button, Screen
+from bot.texts import Texts
+from storage import Answer, Evaluation
+
+LOW_RATINGS = (1, 2)  # ratings that earn "where to look next" suggestions
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """Fill a flow template, escaping every value for Telegram HTML."""
+    return template.format_map({k: escape(str(v), quote=False) for k, v in params.items()})
+
+
+def main_menu(texts: Texts, *, resume: bool = False, heading: str | None = None) -> Screen:
+    """Return the main menu, with a Continue button when an evaluation is unfinished."""
+    rows: list[tuple[Button, ...]] = []
+    if resume:
+        rows.append((Button(texts.plain("menu.resume"), callbacks.menu("resume")),))
+    rows += [
+        (Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),),
+        (Button(texts.plain("menu.find"), callbacks.menu("find")),),
+        (
+            Button(texts.plain("menu.topics"), callbacks.menu("topics")),
+            Button(texts.plain("menu.results"), callbacks.menu("results")),
+        ),
+        (
+            Button(texts.plain("menu.indicators"), callbacks.menu("indicators")),
+            Button(texts.plain("menu.outcomes"), callbacks.menu("outcomes")),
+        ),
+        (
+            Button(texts.plain("menu.scale"), callbacks.menu("scale")),
+            Button(texts.plain("menu.privacy"), callbacks.menu("privacy")),
+        ),
+    ]
+    return Screen(heading or texts.plain("menu.again"), tuple(rows))
+
+
+def back_to_menu(texts: Texts) -> tuple[Button, ...]:
+    """Return a row with the Main menu button: no screen is a dead end."""
+    return (Button(texts.plain("menu.main"), callbacks.menu("main")),)
+
+
+def question(texts: Texts, prompt: Prompt, evaluation_id: int, turn: int) -> Screen:
+    """Render a flow question with its answer buttons, help, Skip, Back and Pause."""
+    lines = [_question_text(prompt)]
+    if prompt.has_current:
+        lines.append(_current_answer(texts, prompt))
+    rows: list[tuple[Button, ...]] = [
+        (Button(o.label, callbacks.evaluation_option(evaluation_id, turn, o.id)),)
+        for o in prompt.options
+    ]
+    if prompt.has_current:
+        rows.append((Button(texts.plain("button.keep"), _action(evaluation_id, turn, "keep")),))
+    helpers = []
+    if prompt.details:
+        helpers.append(Button(texts.plain("button.more"), _action(evaluation_id, turn, "more")))
+    if prompt.scale is not None:
+        helpers.append(Button(texts.plain("button.levels"), _action(evaluation_id, turn, "levels")))
+    rows.append(tuple(helpers))
+    moves = []
+    if prompt.can_back:
+        moves.append(Button(texts.plain("button.back"), _action(evaluation_id, turn, "back")))
+    if prompt.can_skip:
+        moves.append(Button(texts.plain("button.skip"), _action(evaluation_id, turn, "skip")))
+    moves.append(Button(texts.plain("button.pause"), _action(evaluation_id, turn, "pause")))
+    rows.append(tuple(moves))
+    return Screen("\n\n".join(lines), tuple(r for r in rows if r))
+
+
+def _question_text(prompt: Prompt) -> str:
+    lines = []
+    if prompt.progress is not None:
+        progress = prompt.progress
+        lines.append(
+            f"<i>{fill(progress.template, {'n': progress.n, 'total': progress.total})}</i>"
+        )
+    lines.append(fill(prompt.text, prompt.params))
+    return "\n\n".join(lines)
+
+
+def _action(evaluation_id: int, turn: int, action: str) -> str:
+    return callbacks.evaluation_action(evaluation_id, turn, action)
+
+
+def _current_answer(texts: Texts, prompt: Prompt) -> str:
+    if prompt.kind == "text":
+        return texts.html("eval.note_so_far", answer=prompt.current or "")
+    return texts.html("eval.answer_so_far", answer=answer_label(texts, prompt, prompt.current))
+
+
+def answer_label(texts: Texts, prompt: Prompt, value: object) -> str:
+    """Return how an answer reads: the option's label, the typed text, or Skipped."""
+    if value is None:
+        return texts.plain("eval.skipped")
+    for option in prompt.options:
+        if option.id == str(value):
+            return option.label
+    return str(value)
+
+
+def answered(texts: Texts, prompt: Prompt, value: object) -> Screen:
+    """Return the question as it reads once answered: its text and the answer, no buttons."""
+    shown = texts.html("eval.your_answer", answer=answer_label(texts, prompt, value))
+    return Screen(f"{_question_text(prompt)}\n\n{shown}")
+
+
+def message(prompt: Prompt) -> Screen:
+    """Render a flow message or end text."""
+    return Screen(fill(prompt.text, prompt.params))
+
+
+def details(texts: Texts, prompt: Prompt) -> Screen:
+    """Return the statement's sub-points."""
+    if not prompt.details:
+        return Screen(texts.plain("eval.no_details"))
+    points = "\n".join(f"• {escape(point, quote=False)}" for point in prompt.details)
+    return Screen(f"{texts.plain('eval.details_heading')}\n\n{points}")
+
+
+def scale(texts: Texts, scale: Scale) -> Screen:
+    """Return the rating scale: each level's name and meaning."""
+    levels = "\n\n".join(
+        texts.html("scale.level", value=p.value, label=p.label, description=p.description)
+        for p in scale.points
+    )
+    heading = f"<b>{escape(scale.name, quote=False)}</b>\n{escape(scale.intro, quote=False)}"
+    return Screen(f"{heading}\n\n{levels}")
+
+
+def in_progress(texts: Texts, progress: Progress) -> Screen:
+    """Offer to continue an unfinished evaluation or start a new one."""
+    text = texts.html(
+        "eval.in_progress",
+        organisation=progress.organisation or texts.plain("results.no_organisation"),
+        answered=progress.answered,
+        total=progress.total,
+    )
+    rows = (
+        (Button(texts.plain("eval.continue"), callbacks.menu("resume")),),
+        (Button(texts.plain("eval.start_new"), callbacks.menu("new")),),
+        back_to_menu(texts),
+    )
+    return Screen(text, rows)
+
+
+def summary(
+    texts: Texts,
+    content: Content,
+    evaluation: Evaluation,
+    answers: dict[str, Answer],
+) -> Screen:
+    """Return an evaluation's summary: every statement's rating, notes and further reading."""
+    labels = {p.value: f"{p.value} — {p.label}" for s in content.scales for p in s.points}
+    heading = texts.html(
+        "summary.heading",
+        organisation=evaluation.organisation or texts.plain("results.no_organisation"),
+        date=_date(evaluation.started_at),
+        answered=evaluation.answered,
+        total=len(content.statements),
+    )
+    lines = [heading, ""]
+    low: list[str] = []
+    for n, statement in enumerate(content.statements, start=1):
+        answer = answers.get(statement.id)
+        if answer is None or (answer.rating is None and not answer.skipped):
+            shown = texts.plain("summary.not_answered")
+        elif answer.skipped:
+            shown = texts.plain("eval.skipped")
+        else:
+            shown = labels.get(answer.rating or 0, str(answer.rating))
+        lines.append(texts.html("summary.line", n=n, title=statement.title, answer=shown))
+        if answer is not None and answer.note:
+            lines.append(texts.html("summary.note", note=answer.note))
+        if answer is not None and answer.rating in LOW_RATINGS:
+            low.append(statement.id)
+    rows: list[tuple[Button, ...]] = []
+    lines.append("")
+    if low:
+        lines.append(texts.plain("summary.reading_heading"))
+        shown_resources: list[Resource] = []
+        for statement_id in low:
+            statement = content.statement(statement_id)
+            tied = content.resources_for_statement(statement_id)
+            if statement is None or not tied:
+                continue
+            names = "; ".join(r.title for r in tied[:3])
+            lines.append(texts.html("summary.reading_line", title=statement.title, resources=names))
+            shown_resources += [r for r in tied[:3] if r not in shown_resources]
+        rows += [(Button(r.title, callbacks.resource(r.id)),) for r in shown_resources[:8]]
+    elif evaluation.answered:
+        lines.append(texts.plain("summary.all_good"))
+    rows.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
+    rows.append(back_to_menu(texts))
+    return Screen("\n".join(lines).strip(), tuple(rows))
+
+
+def results_list(texts: Texts, evaluations: Sequence[Evaluation], total: int) -> Screen:
+    """List the user's evaluations, newest first, each a button to its summary."""
+    if not evaluations:
+        rows = (
+            (Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),),
+            back_to_menu(texts),
+        )
+        return Screen(texts.plain("results.none"), rows)
+    buttons = []
+    for evaluation in evaluations[:20]:
+        label = texts.plain("results.item").format(
+            organisation=evaluation.organisation or texts.plain("results.no_organisation"),
+            date=_date(evaluation.started_at),
+            answered=evaluation.answered,
+            total=total,
+        )
+        if evaluation.status != "finished":
+            label += texts.plain("results.unfinished")
+        buttons.append((Button(label, callbacks.results(evaluation.id)),))
+    buttons.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
+    buttons.append(back_to_menu(texts))
+    return Screen(texts.plain("results.heading"), tuple(buttons))
+
+
+def _date(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def resource_card(texts: Texts, resource: Resource) -> Screen:
+    """Return a resource: title, publisher, summary, who it is for, where to find it."""
+    publisher = (
+        texts.html("resource.publisher_year", publisher=resource.publisher, year=resource.year)
+        if resource.year
+        else texts.html("resource.publisher", publisher=resource.publisher)
+    )
+    lines = [f"<b>{escape(resource.title, quote=False)}</b>", f"<i>{publisher}</i>", ""]
+    lines.append(escape(resource.summary, quote=False))
+    lines.append("")
+    lines.append(texts.html("resource.audience", audience=", ".join(resource.audience)))
+    if resource.accessible:
+        lines.append(texts.plain("resource.accessible"))
+    if resource.url:
+        lines.append(texts.html("resource.link", url=resource.url))
+    elif resource.home_page:
+        lines.append(
+            texts.html("resource.home_page", title=resource.title, home_page=resource.home_page)
+        )
+    rows = (
+        (Button(texts.plain("resource.share"), share=resource.title),),
+        (
+            Button(texts.plain("menu.topics"), callbacks.menu("topics")),
+            Button(texts.plain("menu.main"), callbacks.menu("main")),
+        ),
+    )
+    return Screen("\n".join(lines), rows)
+
+
+def search_results(texts: Texts, content: Content, result: SearchResult, query: str) -> Screen:
+    """Return search results: confident answers, did-you-mean suggestions, or nothing."""
+    shown_query = query if len(query) <= 80 else query[:79] + "…"
+    if result.band == Band.NONE or not result.hits:
+        return Screen(texts.html("search.none", query=shown_query), topic_buttons(content))
+    key = "search.results" if result.band == Band.CONFIDENT else "search.suggest"
+    rows = tuple(
+        (
+            Button(
+                f"{hit.resource.title} — {hit.resource.publisher}",
+                callbacks.resource(hit.resource.id),
+            ),
+        )
+        for hit in result.hits
+    )
+    extra = (Button(texts.plain("menu.topics"), callbacks.menu("topics")),)
+    return Screen(texts.html(key, query=shown_query), (*rows, extra, back_to_menu(texts)))
+
+
+def topic_buttons(content: Content) -> tuple[tuple[Button, ...], ...]:
+    """Return one button per topic, two to a row."""
+    buttons = [Button(t.label, callbacks.topic(t.id)) for t in content.topics]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def topics(texts: Texts, content: Content) -> Screen:
+    """Return the list of topics."""
+    return Screen(texts.plain("topics.heading"), (*topic_buttons(content), back_to_menu(texts)))
+
+
+def topic(texts: Texts, label: str, resources: Sequence[Resource]) -> Screen:
+    """Return a topic's resources as buttons."""
+    rows = tuple((Button(r.title, callbacks.resource(r.id)),) for r in resources)
+    more = (Button(texts.plain("menu.topics"), callbacks.menu("topics")),)
+    return Screen(texts.html("topic.heading", label=label), (*rows, more, back_to_menu(texts)))
+
+
+def indicator_groups(texts: Texts, groups: Sequence[IndicatorGroup]) -> Screen:
+    """Return the indicator groups as buttons."""
+    rows = tuple((Button(g.title, callbacks.indicators(g.id)),) for g in groups)
+    return Screen(texts.plain("indicators.heading"), (*rows, back_to_menu(texts)))
+
+
+def indicator_group(
+    texts: Texts, group: IndicatorGroup, groups: Sequence[IndicatorGroup]
+) -> Screen:
+    """Return one group's indicators: what to measure, what to aim for, where the data is."""
+    parts = [f"<b>{escape(group.title, quote=False)}</b>"]
+    for indicator in group.indicators:
+        line = texts.html(
+            "indicator.line",
+            title=indicator.title,
+            text=indicator.text,
+            aim=indicator.aim,
+            data=texts.plain(f"indicator.{indicator.data}"),
+        )
+        measures = "".join(f"\n  • {escape(m, quote=False)}" for m in indicator.measures)
+        parts.append(line + measures)
+    others = tuple(
+        (Button(g.title, callbacks.indicators(g.id)),) for g in groups if g.id != group.id
+    )
+    return Screen("\n\n".join(parts), (*others, back_to_menu(texts)))
+
+
+def outcomes(texts: Texts, content: Content) -> Screen:
+    """Return the expected outcomes."""
+    items = "\n".join(f"• {escape(o.text, quote=False)}" for o in content.outcomes)
+    return Screen(f"{texts.plain('outcomes.heading')}\n\n{items}", (back_to_menu(texts),))
