@@ -33,8 +33,8 @@ class Settings:
         token = environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None
         if token is not None and not TOKEN_PATTERN.match(token):
             raise SettingsError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token from BotFather "
-                "(expected digits, a colon, then letters, e.g. 123456789:AAExampleTokenFromBotFather)"
+                "TELEGRAM_BOT_TOKEN does not look like a bot token from BotFather (expected "
+                "digits, a colon, then letters, e.g. 123456789:AAExampleTokenFromBotFather)"
             )
         base_url = environ.get("TELEGRAM_BASE_URL", "").strip() or None
         if base_url is not None and not base_url.startswith(("http://", "https://")):

@@ -100,7 +100,7 @@ REQUIRED_TEXTS: dict[str, frozenset[str]] = {
     "eval.note_so_far": _names("answer"),
     "rating.option": _names("value", "label"),
     "problem.too-long": _names("length", "max_length"),
-    "summary.heading": _names("organisation", "date", "answered", "total"),
+    "summary.heading": _names("organisation", "date", "rated", "skipped", "total"),
     "summary.line": _names("n", "title", "answer"),
     "summary.note": _names("note"),
     "summary.reading_line": _names("title", "resources"),

@@ -45,7 +45,7 @@ def build_application(
     store: Store | None = None,
     request: BaseRequest | None = None,
 ) -> Application:
-    """Build the bot: load and check content (raising ContentError), open the store, wire handlers."""
+    """Build the bot: check content (raising ContentError), open the store, wire handlers."""
     guide = guide or load_guide(settings.content_dir, settings.flows_dir)
     owns_store = store is None
     store = store or Store.open(settings.database)

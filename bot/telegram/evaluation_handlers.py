@@ -99,7 +99,7 @@ async def on_press(
     )
     if not current or position is None:
         # An old or forged button: tidy it away, store nothing, show where the user really is.
-        if pressed is not None:
+        if pressed is not None and pressed.reply_markup is not None:
             await drop_buttons(context.bot, pressed.chat_id, pressed.message_id)
         if position is not None:
             await send_screen(update, context.bot, Screen(found.texts.plain("eval.stale_button")))

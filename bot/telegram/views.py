@@ -167,7 +167,8 @@ def summary(
         "summary.heading",
         organisation=evaluation.organisation or texts.plain("results.no_organisation"),
         date=_date(evaluation.started_at),
-        answered=evaluation.answered,
+        rated=sum(1 for a in answers.values() if a.rating is not None),
+        skipped=sum(1 for a in answers.values() if a.skipped),
         total=len(content.statements),
     )
     lines = [heading, ""]

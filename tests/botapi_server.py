@@ -1,0 +1,393 @@
+"""A small Bot API–compatible HTTP server on 127.0.0.1, for end-to-end tests over real HTTP.
+
+The bot under test long-polls it exactly as it polls api.telegram.org: point the bot's base URL
+at `FakeBotApi.start()`'s answer. The test plays the user (`user_sends`, `user_taps`) and reads
+the bot's answers (`wait_for_reply`). Methods are answered by the same `LocalTelegram` core the
+offline tests use, so replies are shaped, and refused, as Telegram would; this module only adds
+HTTP, the token check and the getUpdates queue. Standard library only.
+
+    server = FakeBotApi(token)
+    base_url = server.start()          # "http://127.0.0.1:PORT/bot"
+    server.user_sends("/start")
+    menu = server.wait_for_reply(has_buttons)
+    server.user_taps("Self-evaluation")
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from email.parser import BytesParser
+from email.policy import HTTP
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.telegram.local_transport import (
+    ApiCall,
+    LocalTelegram,
+    StoredMessage,
+    UploadedFile,
+    private_chat_json,
+    user_json,
+)
+
+__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "NoReply", "button_labels"]
+
+DEFAULT_USER_ID = 1001
+DEFAULT_FIRST_NAME = "Alex"
+MAX_LONG_POLL_SECONDS = 50.0
+
+_PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
+# PTB sends string parameters as they are and everything else JSON-encoded; these parameters are
+# strings, so a text like "123" must not be decoded into a number.
+_STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "inline_query_id",
+        "inline_message_id",
+        "action",
+        "language_code",
+        "next_offset",
+        "url",
+        "document",
+        "photo",
+        "business_connection_id",
+        "message_effect_id",
+    }
+)
+
+Message = dict[str, Any]
+
+
+class NoReply(AssertionError):
+    """The bot did not reply in time."""
+
+
+def button_labels(message: Mapping[str, Any]) -> list[str]:
+    """Return the inline button labels of a Bot API Message dict, row after row."""
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button.get("text", "") for row in rows for button in row]
+
+
+class FakeBotApi:
+    """Serve the Bot API for one bot token on 127.0.0.1 and play its users."""
+
+    def __init__(self, token: str, *, strict_html: bool = True) -> None:
+        """Prepare a server for this token (the bot's id is the token's number)."""
+        self._token = token
+        bot_id, _, _ = token.partition(":")
+        self.telegram = LocalTelegram(
+            bot_id=int(bot_id) if bot_id.isdigit() else 777000001, strict_html=strict_html
+        )
+        self._changed = threading.Condition()
+        self._updates: list[Message] = []
+        self._seen = 0  # how much of telegram.outbox wait_for_reply has handed out
+        self._stopping = False
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> str:
+        """Start serving on a free port of 127.0.0.1 and return the base URL for the bot."""
+        if self._httpd is not None:
+            raise RuntimeError("the server is already running")
+        self._stopping = False
+        self._httpd = _Server(("127.0.0.1", 0), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-bot-api",
+            daemon=True,
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Release pending long polls, stop serving and close the socket."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()  # joins the request threads
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeBotApi:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Return the base URL the bot appends its token to, e.g. "http://127.0.0.1:PORT/bot"."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not running: call start() first")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}/bot"
+
+    # -- the user's side -----------------------------------------------------------------------
+
+    def user_sends(
+        self, text: str, *, user_id: int = DEFAULT_USER_ID, first_name: str = DEFAULT_FIRST_NAME
+    ) -> Message:
+        """Queue a text message from a user in their private chat; return the update."""
+        user = user_json(user_id, first_name)
+        update = self.telegram.incoming_message(private_chat_json(user), user, text)
+        self._queue(update)
+        return update
+
+    def user_taps(
+        self, label: str, *, user_id: int = DEFAULT_USER_ID, first_name: str = DEFAULT_FIRST_NAME
+    ) -> Message:
+        """Queue a tap on the newest bot message with a callback button so labelled."""
+        user = user_json(user_id, first_name)
+        bot_id = self.telegram.bot_user["id"]
+        messages = [
+            message
+            for message in self.telegram.chat_messages(user_id)
+            if message.sender.get("id") == bot_id
+        ]
+        for message in reversed(messages):
+            button = message.find_button(label)
+            if button is not None and "callback_data" in button:
+                update = self.telegram.incoming_callback_query(
+                    user_id, message.message_id, str(button["callback_data"]), user
+                )
+                self._queue(update)
+                return update
+        shown = "\n".join(
+            f"  #{message.message_id}: {message.buttons}" for message in messages[-3:]
+        )
+        raise AssertionError(
+            f"No bot message in chat {user_id} has a callback button {label!r}. "
+            f"Buttons on the last messages:\n{shown or '  (none)'}"
+        )
+
+    # -- reading the bot's side ----------------------------------------------------------------
+
+    def wait_for_reply(
+        self, predicate: Callable[[Message], bool] | None = None, timeout: float = 10.0
+    ) -> Message:
+        """Return the next message the bot sends or edits (that matches ``predicate``).
+
+        Messages are handed out once, in order; those that do not match are skipped. The
+        answer is a Bot API Message dict (edits carry ``edit_date``). Raises `NoReply`.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                outbox = self.telegram.outbox
+                while self._seen < len(outbox):
+                    message = self.telegram.message_json(outbox[self._seen])
+                    self._seen += 1
+                    if predicate is None or predicate(message):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise NoReply(self._no_reply_report(timeout))
+                self._changed.wait(remaining)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Wait until ``condition()`` holds after some Bot API call; return its last value."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return condition()
+                self._changed.wait(remaining)
+            return True
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        """Return the Bot API calls the bot made so far (getUpdates left out)."""
+        return list(self.telegram.calls)
+
+    @property
+    def messages(self) -> list[StoredMessage]:
+        """Return every message the bot sent or edited, as it looked each time."""
+        return list(self.telegram.outbox)
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def answer(
+        self,
+        token: str,
+        method: str,
+        params: Mapping[str, Any],
+        files: Mapping[str, UploadedFile],
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one Bot API request: the HTTP status and the JSON body."""
+        if token != self._token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        if method.lower() == "getupdates":
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        status, body = self.telegram.dispatch(method, params, files)
+        with self._changed:
+            self._changed.notify_all()
+        return status, body
+
+    def _queue(self, update: Message) -> None:
+        with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+
+    def _get_updates(self, params: Mapping[str, Any]) -> list[Message]:
+        """Long-poll: answer at once when updates are queued, else wait up to ``timeout``."""
+        offset = int(params.get("offset") or 0)
+        limit = max(1, min(int(params.get("limit") or 100), 100))
+        timeout = min(float(params.get("timeout") or 0), MAX_LONG_POLL_SECONDS)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            if offset:
+                # An offset confirms every update before it: Telegram forgets them.
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while True:
+                if self._updates or self._stopping:
+                    return self._updates[:limit]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._changed.wait(remaining)
+
+    def _no_reply_report(self, timeout: float) -> str:
+        lines = [f"The bot sent or edited nothing (matching) within {timeout:g} s."]
+        recent = self.telegram.calls[-8:]
+        if recent:
+            lines.append("Its last Bot API calls:")
+            lines += [
+                f"  {call.method}" + (f" -> refused: {call.error}" if call.error else "")
+                for call in recent
+            ]
+        else:
+            lines.append("It made no Bot API calls besides getUpdates.")
+        return "\n".join(lines)
+
+
+class _Server(ThreadingHTTPServer):
+    # Request threads are joined on server_close(), so stop() leaves nothing running.
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: FakeBotApi
+    ) -> None:
+        super().__init__(address, handler)
+        self.api = api
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    # A client that opens a connection and sends nothing must not hold stop() for long.
+    timeout = 10
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay silent: the default log line holds the request path, and so the bot token."""
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        match = _PATH.match(url.path)
+        if match is None:
+            status, body = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        else:
+            try:
+                params, files = self._read_parameters(url.query)
+            except ValueError as error:
+                status, body = (
+                    400,
+                    {
+                        "ok": False,
+                        "error_code": 400,
+                        "description": f"Bad Request: {error}",
+                    },
+                )
+            else:
+                status, body = self.server.api.answer(
+                    match["token"], match["method"], params, files
+                )
+        payload = json.dumps(body).encode("utf-8")
+        try:
+            self.send_response(status, HTTPStatus(status).phrase)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the bot gave up on this request (a cancelled long poll when it stops)
+
+    def _read_parameters(self, query: str) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+        """Decode query string and body (JSON, form or multipart) into parameters and files."""
+        params: dict[str, Any] = {k: _decode(k, v) for k, v in parse_qsl(query)}
+        files: dict[str, UploadedFile] = {}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        content_type = self.headers.get("Content-Type", "")
+        if not body:
+            return params, files
+        if content_type.startswith("application/json"):
+            decoded = json.loads(body)
+            if not isinstance(decoded, dict):
+                raise ValueError("the JSON body must be an object")
+            params.update(decoded)
+        elif content_type.startswith("multipart/form-data"):
+            form, files = _parse_multipart(content_type, body)
+            params.update({k: _decode(k, v) for k, v in form.items()})
+        else:
+            form_pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            params.update({k: _decode(k, v) for k, v in form_pairs})
+        return params, files
+
+
+def _decode(name: str, value: str) -> Any:
+    """Undo PTB's encoding of one form value: JSON for everything but strings."""
+    if name in _STRING_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _parse_multipart(
+    content_type: str, body: bytes
+) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+    """Split a multipart/form-data body into form fields and uploaded files."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise ValueError("can't parse the multipart body")
+    form: dict[str, str] = {}
+    files: dict[str, UploadedFile] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            form[name] = content.decode("utf-8")
+        else:
+            files[name] = UploadedFile(filename, content, part.get_content_type())
+    return form, files
