@@ -1,0 +1,172 @@
+"""``workforce-guide``: run the bot, chat in the terminal, check content, search, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot import logs
+from bot.config import Settings, SettingsError
+from bot.loading import ContentError, Guide, load_guide
+from bot.search import SearchIndex
+from bot.search_cli import add_search_arguments, run_search
+from storage import Store, write_csv
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the command-line parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="workforce-guide",
+        description="LD&A Workforce Guide: a Telegram bot for council workforce self-evaluation.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="run the bot on Telegram (TELEGRAM_BOT_TOKEN), or chat in the terminal without one",
+    )
+    commands.add_parser("chat", help="chat with the bot in this terminal (no Telegram needed)")
+    check = commands.add_parser("check", help="check content and flow files; list every problem")
+    _add_folders(check)
+    search = commands.add_parser("search", help="search the resource catalogue")
+    _add_folders(search)
+    add_search_arguments(search)
+    export = commands.add_parser("export", help="write every evaluation's answers to a CSV file")
+    export.add_argument(
+        "--out", required=True, type=Path, help="the CSV file to write ('-' for stdout)"
+    )
+    gaps = commands.add_parser(
+        "search-gaps", help="list searches that found nothing, most common first"
+    )
+    gaps.add_argument("--limit", type=int, default=50, help="how many to list (default 50)")
+    return parser
+
+
+def _add_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, help="a content folder (default: the shipped one)")
+    parser.add_argument("--flows", type=Path, help="a flows folder (default: the shipped one)")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run a subcommand and return its exit code."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ if environ is None else environ)
+    except SettingsError as error:
+        print(f"workforce-guide: {error}", file=stderr)
+        return 2
+    try:
+        return _dispatch(args, settings, stdin, stdout, stderr)
+    except ContentError as error:
+        print(error, file=stderr)
+        print("Fix these and try again: the bot will not start with broken content.", file=stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(
+    args: argparse.Namespace, settings: Settings, stdin: TextIO, stdout: TextIO, stderr: TextIO
+) -> int:
+    if args.command == "check":
+        guide = _guide(args, settings)
+        content = guide.content
+        print(
+            f"OK: {len(content.statements)} statements, {len(content.resources)} resources, "
+            f"{len(content.topics)} topics, {len(guide.flows)} flow(s); no problems found.",
+            file=stdout,
+        )
+        return 0
+    if args.command == "search":
+        guide = _guide(args, settings)
+        index = SearchIndex.build(guide.content.resources, guide.content.vocabulary)
+        return run_search(args, index, stdout, stdin)
+    if args.command == "export":
+        return _export(args.out, settings, stdout, stderr)
+    if args.command == "search-gaps":
+        return _search_gaps(args.limit, settings, stdout, stderr)
+    logs.configure(settings.log_level, settings.token)
+    if args.command == "run" and settings.token:
+        return _run_telegram(settings, stderr)
+    from bot.terminal import chat_in_terminal
+
+    return asyncio.run(chat_in_terminal(settings, stdin, stdout))
+
+
+def _guide(args: argparse.Namespace, settings: Settings) -> Guide:
+    return load_guide(args.content or settings.content_dir, args.flows or settings.flows_dir)
+
+
+def _run_telegram(settings: Settings, stderr: TextIO) -> int:
+    from telegram import Update
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.telegram.app import build_application
+
+    application = build_application(settings)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        # python-telegram-bot's message quotes the token itself: never print it.
+        print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with BotFather.", file=stderr)
+        return 2
+    except TelegramError as error:
+        message = str(error).replace(settings.token or "", logs.REDACTED)
+        print(f"Could not reach Telegram: {message}", file=stderr)
+        return 1
+    return 0
+
+
+def _export(out: Path, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    if not settings.database.exists():
+        print(
+            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
+        )
+        return 1
+    guide = load_guide(settings.content_dir, settings.flows_dir)
+    titles = {s.id: s.title for s in guide.content.statements}
+    labels = {p.value: p.label for s in guide.content.scales for p in s.points}
+    with Store.open(settings.database) as store:
+        rows = store.export_rows()
+    if str(out) == "-":
+        write_csv(rows, stdout, statement_titles=titles, rating_labels=labels)
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # utf-8-sig writes the BOM Excel needs to read the file as UTF-8; newline="" lets csv
+    # write its own CRLF line ends.
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        count = write_csv(rows, handle, statement_titles=titles, rating_labels=labels)
+    print(f"Wrote {count} answers to {out}", file=stdout)
+    return 0
+
+
+def _search_gaps(limit: int, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    if not settings.database.exists():
+        print(
+            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
+        )
+        return 1
+    with Store.open(settings.database) as store:
+        gaps = store.search_gaps(limit)
+    if not gaps:
+        print("No searches have come back empty yet.", file=stdout)
+        return 0
+    print(f"{'times':>5}  {'last asked':<16}  words", file=stdout)
+    for gap in gaps:
+        print(f"{gap.count:>5}  {gap.last_seen:%Y-%m-%d %H:%M}  {gap.terms}", file=stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
