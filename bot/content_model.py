@@ -132,5 +132,5 @@ class Content:
     def resources_for_statement(self, statement_id: str) -> tuple[Resource, ...]:
         """Return the resources tied to a statement, further reading first."""
         tied = [r for r in self.resources if statement_id in r.statements]
-        order = {"further-reading": 0, "case-study": 1}
+        order = {"further-reading": 0, "data": 0, "case-study": 1}
         return tuple(sorted(tied, key=lambda r: order.get(r.kind, 2)))
