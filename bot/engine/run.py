@@ -91,14 +91,21 @@ class State:
             cursor = data["cursor"]
             return cls(
                 flow_id=str(data["flow_id"]),
-                cursor=None if cursor is None else Cursor(str(cursor[0]), cursor[1]),
-                history=tuple(Cursor(str(s), i) for s, i in data.get("history", [])),
+                cursor=None if cursor is None else Cursor(str(cursor[0]), _index(cursor[1])),
+                history=tuple(Cursor(str(s), _index(i)) for s, i in data.get("history", [])),
                 vars={str(k): str(v) for k, v in data.get("vars", {}).items()},
                 answers=dict(data.get("answers", {})),
                 turn=int(data.get("turn", 0)),
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise FlowError(f"stored conversation state is not readable: {exc}") from exc
+
+
+def _index(value: object) -> int | None:
+    """Return a stored loop index, refusing anything but a whole number or None."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"loop index {value!r} is not a whole number")
 
 
 class Problem(StrEnum):
@@ -255,6 +262,10 @@ def answer(flow: Flow, context: Context, state: State, reply: Reply) -> Turn:
     if isinstance(reply, Keep):
         if key is None or key not in state.answers:
             return refuse(Problem.NOTHING_TO_KEEP)
+        if isinstance(step, ChoiceStep):
+            # The kept option decides where the conversation goes, as it did the first time.
+            kept = next((o for o in step.options if o.id == state.answers[key]), None)
+            target = kept.next if kept is not None and kept.next else target
         return _move_on(flow, context, state, cursor, target, None)
     if isinstance(reply, Skip):
         if isinstance(step, ChoiceStep) or not step.skippable:
@@ -283,10 +294,13 @@ def answer(flow: Flow, context: Context, state: State, reply: Reply) -> Turn:
 
 
 def _option_typed(options: Sequence[Option], text: str) -> Option | None:
-    """Match typed text to an option by its exact label or id, ignoring case."""
+    """Match typed text to an option by its id, its label, or the words after a level number."""
     wanted = " ".join(text.split()).casefold()
     for option in options:
-        if wanted in (option.id.casefold(), option.label.casefold()):
+        label = option.label.casefold()
+        # "3 — Implementation" can also be typed as "Implementation".
+        words = label.split("—", 1)[-1].strip()
+        if wanted in (option.id.casefold(), label, words):
             return option
     return None
 

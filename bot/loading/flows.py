@@ -56,7 +56,9 @@ def load_flows(directory: Path, env: FlowEnvironment) -> dict[str, Flow]:
         flow = converter.convert(node, Flow, "the flow")
         problems.extend(converter.problems)
         keep_alive.append(converter.keep_alive)
-        if flow is MISSING:
+        # A step or option dropped for its own problem would make the checks across steps
+        # report false problems (a "missing" target, "no end step"): fix the file's own first.
+        if flow is MISSING or converter.dropped:
             continue
         if flow.id in flows:
             problems.append(
@@ -72,6 +74,8 @@ def load_flows(directory: Path, env: FlowEnvironment) -> dict[str, Flow]:
 
 def check_flow(flow: Flow, marks: Marks, env: FlowEnvironment) -> list[Problem]:
     """Run every check on one flow."""
+    if not flow.steps:
+        return [marks.problem(flow, "steps", "the flow has no steps")]
     problems: list[Problem] = []
     problems += _step_ids(flow, marks)
     if problems:

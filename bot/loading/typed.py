@@ -60,6 +60,7 @@ class Converter:
     # Unions of dataclasses are told apart by a ``kind`` key: kind name → class.
     kinds: dict[str, type] = field(default_factory=dict)
     keep_alive: list[object] = field(default_factory=list)
+    dropped: bool = False  # an element of a list could not be built and was left out
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.path)
@@ -134,7 +135,9 @@ class Converter:
         values = []
         for child in node.value:
             value = self.convert(child, element, f"an item of {what}")
-            if value is not MISSING:
+            if value is MISSING:
+                self.dropped = True
+            else:
                 values.append((value, child))
         result = tuple(v for v, _ in values)
         self.keep_alive.append(result)
@@ -265,7 +268,12 @@ def compose_file(text: str, path: str, problems: list[Problem]) -> yaml.Node | N
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # For an unclosed quote or bracket PyYAML's problem mark is where it gave up (often the end
+        # of the file); the context mark is where the quote or bracket opened, which is the fix.
+        opened = exc.context is not None and (
+            "quoted scalar" in exc.context or "flow" in exc.context
+        )
+        mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problems.append(Problem(path, line, col, f"YAML syntax: {exc.problem or exc}"))
         return None
