@@ -1,68 +1,98 @@
-"""``workforce-guide search``: the resource search from the command line, readable or as JSON."""
+"""The ``workforce-guide search`` subcommand: search the catalogue from a terminal or a script.
+
+``search "QUERY"`` prints the results readably; ``--json`` prints one JSON object,
+``{"query": ..., "results": [{"id": ..., "title": ..., "score": ...}, ...]}``, where results
+are the confident answers only (an empty list when nothing matches; "did you mean"
+suggestions are not answers, so they are left out); ``--stdin`` reads one query a line and
+prints one such JSON object a line, in order.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any, TextIO
 
 from bot.search import Band, SearchIndex, SearchResult
 
-MAX_JSON_RESULTS = 5
+DEFAULT_LIMIT = 5
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the search command's arguments."""
-    parser.add_argument("query", nargs="?", help='what to look for, e.g. "safe stafing"')
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    """Add the search subcommand's arguments to a parser."""
+    parser.add_argument("query", nargs="?", metavar="QUERY", help="what to search for")
     parser.add_argument(
-        "--stdin", action="store_true", help="read one query a line; print JSON lines"
+        "--json", action="store_true", help="print JSON: {query, results: [{id, title, score}]}"
     )
     parser.add_argument(
-        "--limit", type=int, default=MAX_JSON_RESULTS, help="results to show (max 5)"
+        "--stdin", action="store_true", help="read one query a line; print one JSON object a line"
+    )
+    parser.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=DEFAULT_LIMIT,
+        help=f"at most this many results (default {DEFAULT_LIMIT})",
     )
 
 
 def run_search(args: argparse.Namespace, index: SearchIndex, out: TextIO, stdin: TextIO) -> int:
-    """Run the search command; return its exit code."""
-    limit = max(1, min(args.limit, MAX_JSON_RESULTS))
+    """Run the search subcommand and return its exit code."""
+    limit: int = args.limit
     if args.stdin:
         for line in stdin:
-            query = line.rstrip("\n")
-            out.write(json.dumps(as_json(query, index.search(query, limit=limit))) + "\n")
+            query = line.rstrip("\r\n")
+            print(json.dumps(_as_json(index.search(query, limit)), ensure_ascii=False), file=out)
+            out.flush()  # a script reading line by line gets each answer as it is ready
         return 0
     if args.query is None:
-        out.write('Give a query, e.g. workforce-guide search "safe staffing", or use --stdin.\n')
+        print("workforce-guide search: give a QUERY, or --stdin to read queries", file=sys.stderr)
         return 2
-    result = index.search(args.query, limit=limit)
+    result = index.search(args.query, limit)
     if args.json:
-        out.write(json.dumps(as_json(args.query, result), indent=2) + "\n")
+        print(json.dumps(_as_json(result), ensure_ascii=False), file=out)
     else:
-        out.write(as_text(result))
+        out.write(render_text(result))
     return 0
 
 
-def as_json(query: str, result: SearchResult) -> dict[str, Any]:
-    """Return confident results as JSON data; suggestions and no-match give an empty list."""
-    hits = result.hits if result.band == Band.CONFIDENT else ()
+def render_text(result: SearchResult) -> str:
+    """Return a search result as readable text."""
+    lines: list[str] = []
+    if result.band is Band.CONFIDENT:
+        lines.append(f'Results for "{result.query}":')
+        for number, hit in enumerate(result.hits, start=1):
+            lines.append(f"{number:>3}. {hit.resource.title}")
+            lines.append(f"     {hit.resource.publisher} · score {hit.score:.2f}")
+    elif result.band is Band.SUGGEST:
+        lines.append(f'No clear match for "{result.query}".')
+        lines.append("Did you mean:")
+        for hit in result.hits:
+            lines.append(f"  - {hit.resource.title}")
+            lines.append(f"    {hit.resource.publisher} · score {hit.score:.2f}")
+    else:
+        lines.append(f'Nothing matches "{result.query}". Try other words, or browse a topic.')
+    return "\n".join(lines) + "\n"
+
+
+def _as_json(result: SearchResult) -> dict[str, Any]:
+    """Return the JSON shape of a result: confident answers only."""
+    hits = result.hits if result.band is Band.CONFIDENT else ()
     return {
-        "query": query,
+        "query": result.query,
         "results": [
             {"id": h.resource.id, "title": h.resource.title, "score": round(h.score, 3)}
-            for h in hits[:MAX_JSON_RESULTS]
+            for h in hits
         ],
     }
 
 
-def as_text(result: SearchResult) -> str:
-    """Return results as numbered lines a person can read."""
-    if result.band == Band.NONE or not result.hits:
-        return f"Nothing matches {result.query!r}.\n"
-    heading = "Results" if result.band == Band.CONFIDENT else "Did you mean"
-    lines = [f"{heading} for {result.query!r}:"]
-    for number, hit in enumerate(result.hits, start=1):
-        resource = hit.resource
-        lines.append(
-            f"{number}. {resource.title} ({resource.publisher}) [{resource.id}] {hit.score:.2f}"
-        )
-    return "\n".join(lines) + "\n"
+def _positive_int(text: str) -> int:
+    """Parse a whole number of at least 1 for --limit."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value

@@ -1,0 +1,1 @@
+"""The resource search benchmark: labelled queries, quality metrics, baselines and timing."""
