@@ -19,6 +19,9 @@ from bot.search import Band, SearchIndex, SearchResult
 DEFAULT_LIMIT = 5
 
 
+JSON_MAX_RESULTS = 5
+
+
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the search subcommand's arguments to a parser."""
     parser.add_argument("query", nargs="?", metavar="QUERY", help="what to search for")
@@ -39,6 +42,9 @@ def add_search_arguments(parser: argparse.ArgumentParser) -> None:
 def run_search(args: argparse.Namespace, index: SearchIndex, out: TextIO, stdin: TextIO) -> int:
     """Run the search subcommand and return its exit code."""
     limit: int = args.limit
+    if args.stdin or args.json:
+        # The JSON contract promises at most five results, whatever --limit asks for.
+        limit = min(limit, JSON_MAX_RESULTS)
     if args.stdin:
         for line in stdin:
             query = line.rstrip("\r\n")

@@ -81,6 +81,7 @@ REQUIRED_TEXTS: dict[str, frozenset[str]] = {
             "search.too_short",
             "resource.not_found",
             "resource.accessible",
+            "resource.in_framework",
             "resource.share",
             "topics.heading",
             "topic.not_found",

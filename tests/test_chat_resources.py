@@ -76,3 +76,11 @@ async def test_very_long_or_odd_text_is_handled(chat: LocalChat) -> None:
     assert "nothing in this guide matches" in chat.last.text
     await chat.send("staff " * 700)
     assert chat.last.text
+
+
+async def test_a_case_study_says_where_it_is_described(chat: LocalChat) -> None:
+    await chat.send("darlington picks training")
+    [label] = [label for label in chat.last.labels if "Darlington" in label]
+    await chat.tap(label)
+    assert "good-practice framework" in chat.last.text
+    assert "https://" not in chat.last.text

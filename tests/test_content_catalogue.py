@@ -59,7 +59,6 @@ ALLOWED_HOSTS = {
     "www.carersuk.org",
     "www.gov.uk",
     "www.basw.co.uk",
-    "www.darlington.gov.uk",
 }
 
 # Years the source gives (section 6.5); no other entry may have one.
@@ -130,7 +129,8 @@ def test_statement_references_exist_and_every_statement_has_a_resource(content: 
 def test_every_entry_links_to_an_allowed_https_site(content: Content) -> None:
     for resource in content.resources:
         links = [link for link in (resource.url, resource.home_page) if link]
-        assert links, resource.id
+        # A case study from the framework has no publisher site we can be sure of.
+        assert links or resource.kind == "case-study", resource.id
         for link in links:
             parsed = urlparse(link)
             assert parsed.scheme == "https", (resource.id, link)

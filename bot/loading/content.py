@@ -171,7 +171,8 @@ def _resource_references(marks: Marks, content: Content) -> list[Problem]:
 def _resource_links(marks: Marks, resources: Iterable[Resource]) -> list[Problem]:
     problems = []
     for resource in resources:
-        if resource.url is None and resource.home_page is None:
+        # A case study is described in the framework itself and may have no site of its own.
+        if resource.url is None and resource.home_page is None and resource.kind != "case-study":
             problems.append(
                 marks.problem(resource, "id", f"resource '{resource.id}' needs a url or home_page")
             )

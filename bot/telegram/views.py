@@ -254,6 +254,8 @@ def resource_card(texts: Texts, resource: Resource) -> Screen:
         lines.append(
             texts.html("resource.home_page", title=resource.title, home_page=resource.home_page)
         )
+    else:
+        lines.append(texts.plain("resource.in_framework"))
     rows = (
         (Button(texts.plain("resource.share"), share=resource.title),),
         (
