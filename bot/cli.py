@@ -135,8 +135,7 @@ def _export(out: Path, settings: Settings, stdout: TextIO, stderr: TextIO) -> in
         )
         return 1
     guide = load_guide(settings.content_dir, settings.flows_dir)
-    titles = {s.id: s.title for s in guide.content.statements}
-    labels = {p.value: p.label for s in guide.content.scales for p in s.points}
+    titles, labels = guide.content.statement_titles(), guide.content.rating_labels()
     with Store.open(settings.database) as store:
         rows = store.export_rows()
     if str(out) == "-":

@@ -129,6 +129,14 @@ class Content:
         """Return the resource with this id, or None."""
         return next((r for r in self.resources if r.id == resource_id), None)
 
+    def statement_titles(self) -> dict[str, str]:
+        """Return each statement's short title by id (a CSV export's statement_title)."""
+        return {s.id: s.title for s in self.statements}
+
+    def rating_labels(self) -> dict[int, str]:
+        """Return each rating level's name by value (a CSV export's rating_label)."""
+        return {p.value: p.label for s in self.scales for p in s.points}
+
     def resources_for_statement(self, statement_id: str) -> tuple[Resource, ...]:
         """Return the resources tied to a statement, further reading first."""
         tied = [r for r in self.resources if statement_id in r.statements]

@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 from bot.search import Band
 from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram import views
-from bot.telegram.screens import Screen, send_screen
+from bot.telegram.screens import Screen, send_screen, shorten
 from bot.telegram.services import participant, services
 
 INLINE_RESULTS = 10
@@ -106,7 +106,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         InlineQueryResultArticle(
             id=resource.id,
             title=resource.title,
-            description=_shorten(f"{resource.publisher}. {resource.summary}", INLINE_DESCRIPTION),
+            description=shorten(f"{resource.publisher}. {resource.summary}", INLINE_DESCRIPTION),
             input_message_content=InputTextMessageContent(
                 views.resource_card(found.texts, resource).text, parse_mode=ParseMode.HTML
             ),
@@ -114,7 +114,3 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         for resource in resources
     ]
     await query.answer(articles, cache_time=60)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.telegram import views
 from bot.telegram.evaluation_handlers import send_summary
 from bot.telegram.screens import Screen, send_screen
-from bot.telegram.services import Services, participant, services
+from bot.telegram.services import participant, services
 from storage import csv_bytes
 
 
@@ -47,7 +47,10 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             Screen(found.texts.plain("export.none"), (views.back_to_menu(found.texts),)),
         )
         return
-    data = csv_bytes(rows, **export_labels(found))
+    content = found.guide.content
+    data = csv_bytes(
+        rows, statement_titles=content.statement_titles(), rating_labels=content.rating_labels()
+    )
     name = f"self-evaluation-{datetime.now(UTC):%Y-%m-%d}.csv"
     await context.bot.send_document(
         chat_id=chat.id,
@@ -55,12 +58,3 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         caption=found.texts.html("export.caption", rows=len(rows)),
         parse_mode="HTML",
     )
-
-
-def export_labels(found: Services) -> dict[str, dict]:
-    """Return the statement titles and rating labels the CSV needs."""
-    content = found.guide.content
-    return {
-        "statement_titles": {s.id: s.title for s in content.statements},
-        "rating_labels": {p.value: p.label for s in content.scales for p in s.points},
-    }

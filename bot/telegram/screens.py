@@ -26,7 +26,7 @@ class Button:
 
     def markup(self) -> InlineKeyboardButton:
         """Return the python-telegram-bot button."""
-        label = _shorten(self.label, BUTTON_LABEL_LIMIT)
+        label = shorten(self.label, BUTTON_LABEL_LIMIT)
         if self.url is not None:
             return InlineKeyboardButton(label, url=self.url)
         if self.share is not None:
@@ -48,7 +48,8 @@ class Screen:
         return InlineKeyboardMarkup([[b.markup() for b in row] for row in self.rows if row])
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
+    """Cut text to ``limit`` characters, ending with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

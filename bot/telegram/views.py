@@ -11,11 +11,12 @@ from bot.engine import Prompt
 from bot.evaluation import Progress
 from bot.search import Band, SearchResult
 from bot.telegram import callbacks
-from bot.telegram.screens import Button, Screen
+from bot.telegram.screens import Button, Screen, shorten
 from bot.texts import Texts
 from storage import Answer, Evaluation
 
 LOW_RATINGS = (1, 2)  # ratings that earn "where to look next" suggestions
+QUERY_SHOWN = 80  # a pasted paragraph is not echoed back in full
 
 
 def fill(template: str, params: Mapping[str, object]) -> str:
@@ -162,7 +163,9 @@ def summary(
     answers: dict[str, Answer],
 ) -> Screen:
     """Return an evaluation's summary: every statement's rating, notes and further reading."""
-    labels = {p.value: f"{p.value} — {p.label}" for s in content.scales for p in s.points}
+    # The same wording as the rating buttons (content's rating.option), not a copy of it.
+    option = texts.plain("rating.option")
+    labels = {v: option.format(value=v, label=name) for v, name in content.rating_labels().items()}
     heading = texts.html(
         "summary.heading",
         organisation=evaluation.organisation or texts.plain("results.no_organisation"),
@@ -268,7 +271,7 @@ def resource_card(texts: Texts, resource: Resource) -> Screen:
 
 def search_results(texts: Texts, content: Content, result: SearchResult, query: str) -> Screen:
     """Return search results: confident answers, did-you-mean suggestions, or nothing."""
-    shown_query = query if len(query) <= 80 else query[:79] + "…"
+    shown_query = shorten(query, QUERY_SHOWN)
     if result.band == Band.NONE or not result.hits:
         return Screen(texts.html("search.none", query=shown_query), topic_buttons(content))
     key = "search.results" if result.band == Band.CONFIDENT else "search.suggest"
