@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from bot.telegram.app import build_application
 from bot.telegram.local_chat import LocalChat
 from bot.telegram.local_transport import LocalTelegram
 from storage import Store
+from tests.fixed_clock import FixedClock
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +73,17 @@ async def bot(database: Path, guide: Guide) -> AsyncIterator[RunningBot]:
 def chat(bot: RunningBot) -> LocalChat:
     """Return a private chat with the bot."""
     return bot.chat()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Return a clock set to START that moves only when told."""
+    return FixedClock()
+
+
+@pytest.fixture
+def store(clock: FixedClock) -> Iterator[Store]:
+    """Return an in-memory store on the fixed clock."""
+    store = Store.open(":memory:", clock=clock)
+    yield store
+    store.close()

@@ -1,36 +1,11 @@
 """Ratings, skips and notes: one row per statement, however often it is answered."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from storage import Answer, NotFoundError, Store
-
-START = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: int = 1) -> None:
-        self.now += timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
-def store(clock: FixedClock) -> Iterator[Store]:
-    store = Store.open(":memory:", clock=clock)
-    yield store
-    store.close()
+from tests.fixed_clock import START, FixedClock
 
 
 @pytest.fixture

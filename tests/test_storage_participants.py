@@ -1,38 +1,13 @@
 """Participants are pseudonymous; their evaluations are listed newest first."""
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from storage import Evaluation, NotFoundError, Store
-
-START = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, days: int = 1) -> None:
-        self.now += timedelta(days=days)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
-def store(clock: FixedClock) -> Iterator[Store]:
-    store = Store.open(":memory:", clock=clock)
-    yield store
-    store.close()
+from tests.fixed_clock import START, FixedClock
 
 
 def test_participant_id_is_pseudonymous(store: Store) -> None:
@@ -98,10 +73,10 @@ def test_evaluation_for_unknown_participant_is_refused(store: Store) -> None:
 
 def test_finish_records_status_and_time(store: Store, clock: FixedClock) -> None:
     evaluation_id = store.start_evaluation(store.participant_for("tg:1"), None)
-    clock.advance()
+    clock.advance(timedelta(days=1))
 
     store.finish_evaluation(evaluation_id)
-    clock.advance()
+    clock.advance(timedelta(days=1))
     store.finish_evaluation(evaluation_id)  # finishing twice keeps the first time
 
     evaluation = store.evaluation(evaluation_id)
@@ -135,7 +110,7 @@ def test_evaluations_for_lists_newest_first_with_answered_counts(
     store.record_rating(older, "values-2", None)  # a skip counts as answered
     store.record_rating(older, "values-2", None)  # ...once
     store.finish_evaluation(older)
-    clock.advance()
+    clock.advance(timedelta(days=1))
     newer = store.start_evaluation(participant, "Leeds")
     store.record_rating(newer, "values-1", 4)
     store.start_evaluation(store.participant_for("tg:other"), "York")

@@ -1,33 +1,9 @@
 """Searches that found nothing are counted by their words alone."""
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-
-import pytest
+from datetime import timedelta
 
 from storage import SearchGap, Store
-
-START = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
-def store(clock: FixedClock) -> Iterator[Store]:
-    store = Store.open(":memory:", clock=clock)
-    yield store
-    store.close()
+from tests.fixed_clock import START, FixedClock
 
 
 def test_misses_are_counted_and_sorted_most_frequent_first(store: Store, clock: FixedClock) -> None:
