@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -90,3 +90,13 @@ def neutralise(text: str) -> str:
 
 def _text(value: str | None) -> str:
     return "" if value is None else neutralise(value)
+
+
+def table_csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return any table as export CSV bytes: BOM, CRLF, every text cell neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise(cell) if isinstance(cell, str) else cell for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")

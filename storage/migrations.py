@@ -56,3 +56,70 @@ def initial(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@migrations(name="0002_team_rounds")
+def team_rounds(db: Database) -> None:
+    """Add team rounds, their join codes, memberships, agreed ratings and parked positions."""
+    statements = [
+        # statement_ids is a JSON list, in the order the round asks them.
+        """CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY,
+            organisation TEXT NOT NULL,
+            name TEXT NOT NULL,
+            statement_ids TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            shared INTEGER NOT NULL DEFAULT 0 CHECK (shared IN (0, 1)),
+            created_by TEXT NOT NULL REFERENCES participants(id),
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        )""",
+        # A join code works until it is replaced; an organiser invite works once.
+        """CREATE TABLE round_codes (
+            code TEXT PRIMARY KEY,
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            purpose TEXT NOT NULL CHECK (purpose IN ('join', 'organiser')),
+            created_at TEXT NOT NULL,
+            retired_at TEXT
+        )""",
+        "CREATE INDEX idx_round_codes_round ON round_codes (round_id, purpose)",
+        """CREATE TABLE memberships (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            participant_id TEXT NOT NULL REFERENCES participants(id),
+            role TEXT NOT NULL CHECK (role IN ('organiser', 'participant')),
+            display_name TEXT NOT NULL,
+            joined_at TEXT NOT NULL,
+            reminders INTEGER NOT NULL DEFAULT 1 CHECK (reminders IN (0, 1)),
+            last_reminded_at TEXT,
+            PRIMARY KEY (round_id, participant_id)
+        )""",
+        "CREATE INDEX idx_memberships_participant ON memberships (participant_id)",
+        """CREATE TABLE agreed_ratings (
+            round_id INTEGER NOT NULL REFERENCES rounds(id),
+            statement_id TEXT NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+            reason TEXT,
+            agreed_by TEXT NOT NULL REFERENCES participants(id),
+            agreed_at TEXT NOT NULL,
+            PRIMARY KEY (round_id, statement_id)
+        )""",
+        # Solo evaluations keep round_id NULL; a person has one evaluation per round.
+        "ALTER TABLE evaluations ADD COLUMN round_id INTEGER REFERENCES rounds(id)",
+        "CREATE UNIQUE INDEX idx_evaluations_round ON evaluations (round_id, participant_id) "
+        "WHERE round_id IS NOT NULL",
+        # Where a person stopped in an evaluation they have set aside to work on another one.
+        """CREATE TABLE parked_positions (
+            evaluation_id INTEGER PRIMARY KEY REFERENCES evaluations(id),
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        # A typed answer the team screens are waiting for (a round name, a display name...).
+        """CREATE TABLE pending_inputs (
+            participant_id TEXT PRIMARY KEY REFERENCES participants(id),
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+    ]
+    for sql in statements:
+        db.execute(sql)

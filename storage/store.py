@@ -14,6 +14,9 @@ from sqlite_utils import Database
 
 from storage.migrations import migrations
 from storage.models import Answer, Evaluation, ExportRow, NotFoundError, SearchGap
+from storage.rounds import RoundVerbs
+from storage.timestamps import from_text as _from_text
+from storage.timestamps import to_text as _to_text
 
 Clock = Callable[[], datetime]
 
@@ -25,7 +28,8 @@ MAX_RATING = 5
 _EVALUATION_SELECT = """
     SELECT e.id, e.participant_id, e.organisation, e.status, e.started_at, e.finished_at,
         (SELECT COUNT(*) FROM answers a
-         WHERE a.evaluation_id = e.id AND (a.rating IS NOT NULL OR a.skipped = 1)) AS answered
+         WHERE a.evaluation_id = e.id AND (a.rating IS NOT NULL OR a.skipped = 1)) AS answered,
+        e.round_id
     FROM evaluations e
 """
 
@@ -40,17 +44,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _to_text(moment: datetime) -> str:
-    # Fixed-width UTC text sorts in time order, so SQL can ORDER BY it directly.
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _from_text(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-class Store:
-    """Keep participants, evaluations, answers and conversation positions in SQLite."""
+class Store(RoundVerbs):
+    """Keep participants, evaluations, answers, positions and team rounds in SQLite."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -126,14 +121,16 @@ class Store:
 
     # -- evaluations -------------------------------------------------------------------------
 
-    def start_evaluation(self, participant_id: str, organisation: str | None) -> int:
-        """Start a new in-progress evaluation and return its id."""
+    def start_evaluation(
+        self, participant_id: str, organisation: str | None, *, round_id: int | None = None
+    ) -> int:
+        """Start a new in-progress evaluation (alone, or in a team round) and return its id."""
         with self.db.atomic():
             self._require_participant(participant_id)
             cursor = self.db.execute(
-                "INSERT INTO evaluations (participant_id, organisation, status, started_at) "
-                "VALUES (?, ?, ?, ?)",
-                [participant_id, organisation, IN_PROGRESS, self._now()],
+                "INSERT INTO evaluations (participant_id, organisation, status, started_at, "
+                "round_id) VALUES (?, ?, ?, ?, ?)",
+                [participant_id, organisation, IN_PROGRESS, self._now(), round_id],
             )
             assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
             return cursor.lastrowid
@@ -333,10 +330,15 @@ class Store:
     # -- helpers -----------------------------------------------------------------------------
 
     def _now(self) -> str:
+        moment = self.now()
+        return _to_text(moment)
+
+    def now(self) -> datetime:
+        """Return the store's current moment (an aware UTC datetime)."""
         moment = self._clock()
         if moment.tzinfo is None:
             raise ValueError(f"the store's clock must return an aware datetime; got {moment!r}")
-        return _to_text(moment)
+        return moment
 
     def _new_participant_id(self) -> str:
         # 48 random bits: a clash is very unlikely, but cheap to rule out.
@@ -373,4 +375,5 @@ def _evaluation(row: Sequence[Any]) -> Evaluation:
         started_at=_from_text(row[4]),
         finished_at=None if row[5] is None else _from_text(row[5]),
         answered=row[6],
+        round_id=row[7],
     )
