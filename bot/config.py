@@ -26,6 +26,7 @@ class Settings:
     content_dir: Path | None = None
     flows_dir: Path | None = None
     log_level: str = "INFO"
+    admins: frozenset[str] = frozenset()  # Telegram user ids who may see every team round
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -53,7 +54,19 @@ class Settings:
             content_dir=_optional_dir(environ, "WORKFORCE_GUIDE_CONTENT_DIR"),
             flows_dir=_optional_dir(environ, "WORKFORCE_GUIDE_FLOWS_DIR"),
             log_level=log_level,
+            admins=_admins(environ),
         )
+
+
+def _admins(environ: Mapping[str, str]) -> frozenset[str]:
+    value = environ.get("WORKFORCE_GUIDE_ADMINS", "").strip()
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if any(not part.isdigit() for part in ids):
+        raise SettingsError(
+            "WORKFORCE_GUIDE_ADMINS should be Telegram user ids separated by commas, "
+            "e.g. 123456789,987654321"
+        )
+    return frozenset(ids)
 
 
 def _optional_dir(environ: Mapping[str, str], name: str) -> Path | None:

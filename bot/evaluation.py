@@ -10,9 +10,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import engine
+from bot.content_model import Statement
 from bot.engine import Reply, Saved, State, Turn
-from bot.loading.guide import NOTE, ORGANISATION, RATING, Guide
-from storage import Store
+from bot.loading.guide import (
+    NOTE,
+    ORGANISATION,
+    RATING,
+    ROUND,
+    STATEMENT_COUNT,
+    STATEMENTS,
+    Guide,
+)
+from storage import Evaluation, Store
+from storage.models import Round
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +65,42 @@ class Progress:
     total: int
 
 
+class RoundClosedError(Exception):
+    """The evaluation belongs to a team round that is closed: answers can no longer change."""
+
+
 class Evaluations:
-    """The self-evaluation verbs: begin, answer, pause, resume."""
+    """The self-evaluation verbs: begin, answer, pause, resume, switch between evaluations."""
 
     def __init__(self, store: Store, guide: Guide) -> None:
         self.store = store
         self.guide = guide
+        self._contexts: dict[tuple[str, ...], engine.Context] = {}
+
+    def statements(self, evaluation: Evaluation | None) -> tuple[Statement, ...]:
+        """Return the statements an evaluation asks: a round's choice, or all of them."""
+        round_ = self._round(evaluation)
+        if round_ is None:
+            return self.guide.content.statements
+        wanted = set(round_.statement_ids)
+        return tuple(s for s in self.guide.content.statements if s.id in wanted)
+
+    def context(self, evaluation_id: int) -> engine.Context:
+        """Return the engine context for an evaluation: its round's statements only."""
+        statements = self.statements(self.store.evaluation(evaluation_id))
+        key = tuple(s.id for s in statements)
+        if len(statements) == len(self.guide.content.statements):
+            return self.guide.context
+        if key not in self._contexts:
+            base = self.guide.context
+            items = tuple(i for i in base.lists[STATEMENTS] if i.id in set(key))
+            self._contexts[key] = engine.Context({**base.lists, STATEMENTS: items}, base.scales)
+        return self._contexts[key]
+
+    def _round(self, evaluation: Evaluation | None) -> Round | None:
+        if evaluation is None or evaluation.round_id is None:
+            return None
+        return self.store.round(evaluation.round_id)
 
     def position(self, participant: str) -> Position | None:
         """Return where the participant is, or None (an unreadable position is dropped)."""
@@ -70,7 +110,8 @@ class Evaluations:
         try:
             position = Position.from_dict(data)
             if position.state.cursor is not None:
-                engine.prompt_at(self.guide.evaluation, self.guide.context, position.state)
+                context = self.context(position.evaluation_id)
+                engine.prompt_at(self.guide.evaluation, context, position.state)
         except (engine.FlowError, KeyError, TypeError, ValueError) as error:
             # The flow or content changed under a saved position: the answers are safe in the
             # store, so start the conversation afresh rather than fail on every message.
@@ -85,23 +126,89 @@ class Evaluations:
         return Progress(
             organisation=evaluation.organisation if evaluation else None,
             answered=evaluation.answered if evaluation else 0,
-            total=len(self.guide.content.statements),
+            total=len(self.statements(evaluation)),
         )
 
-    def begin(self, participant: str) -> tuple[Position, Turn]:
-        """Start a new evaluation (earlier ones stay stored) and return its first screen."""
-        organisation = self.store.organisation(participant)
+    def begin(self, participant: str, round_: Round | None = None) -> tuple[Position, Turn]:
+        """Start a new evaluation, alone or in a round; set aside the one in progress."""
+        organisation = round_.organisation if round_ else self.store.organisation(participant)
         remembered = {ORGANISATION: organisation} if organisation else {}
-        turn = engine.start(self.guide.evaluation, self.guide.context, remembered)
+        total = len(round_.statement_ids) if round_ else len(self.guide.content.statements)
+        remembered[STATEMENT_COUNT] = str(total)
+        if round_ is not None:
+            remembered[ROUND] = round_.name
         with self.store.transaction():
-            evaluation_id = self.store.start_evaluation(participant, organisation)
+            self._park_current(participant)
+            evaluation_id = self.store.start_evaluation(
+                participant, organisation, round_id=round_.id if round_ else None
+            )
+            context = self.context(evaluation_id)
+            turn = engine.start(self.guide.evaluation, context, remembered)
             position = Position(evaluation_id, turn.state)
             self._keep(participant, position, turn.saved)
         return position, turn
 
+    def switch_to(self, participant: str, evaluation_id: int) -> Position | None:
+        """Make one of the person's unfinished evaluations the current one; None if it can't."""
+        evaluation = self.store.evaluation(evaluation_id)
+        if (
+            evaluation is None
+            or evaluation.participant_id != participant
+            or evaluation.status == "finished"
+        ):
+            return None
+        current = self.position(participant)
+        if current is not None and current.evaluation_id == evaluation_id:
+            return current
+        data = self.store.parked_position(evaluation_id)
+        try:
+            position = Position.from_dict(data) if data else self._rebuild(evaluation)
+            engine.prompt_at(self.guide.evaluation, self.context(evaluation_id), position.state)
+        except (engine.FlowError, KeyError, TypeError, ValueError):
+            position = self._rebuild(evaluation)
+        with self.store.transaction():
+            self._park_current(participant)
+            self.store.drop_parked(evaluation_id)
+            position = replace(position, message_id=None, active=True)
+            self.store.save_position(participant, position.to_dict())
+        return position
+
+    def unfinished(self, participant: str) -> list[Evaluation]:
+        """Return the person's evaluations still in progress, newest first."""
+        return [e for e in self.store.evaluations_for(participant) if e.status != "finished"]
+
+    def round_of(self, position: Position) -> Round | None:
+        """Return the team round the position's evaluation belongs to, if any."""
+        return self._round(self.store.evaluation(position.evaluation_id))
+
+    def _park_current(self, participant: str) -> None:
+        current = self.position(participant)
+        if current is not None:
+            self.store.park_position(current.evaluation_id, current.to_dict())
+
+    def _rebuild(self, evaluation: Evaluation) -> Position:
+        """Start the flow again for an evaluation, with its stored answers as answers so far."""
+        round_ = self._round(evaluation)
+        remembered = {ORGANISATION: evaluation.organisation} if evaluation.organisation else {}
+        remembered[STATEMENT_COUNT] = str(len(self.statements(evaluation)))
+        if round_ is not None:
+            remembered[ROUND] = round_.name
+        turn = engine.start(self.guide.evaluation, self.context(evaluation.id), remembered)
+        answers: dict[str, str | int | None] = {}
+        for answer in self.store.answers_for(evaluation.id).values():
+            if answer.rating is not None or answer.skipped:
+                answers[engine.answer_key(RATING, answer.statement_id)] = answer.rating
+            if answer.note:
+                answers[engine.answer_key(NOTE, answer.statement_id)] = answer.note
+        return Position(evaluation.id, replace(turn.state, answers=answers))
+
     def reply(self, participant: str, position: Position, reply: Reply) -> tuple[Position, Turn]:
         """Apply a reply, keep what it saved and where it leads, and return the new turn."""
-        turn = engine.answer(self.guide.evaluation, self.guide.context, position.state, reply)
+        round_ = self.round_of(position)
+        if round_ is not None and not round_.is_open:
+            raise RoundClosedError(round_.name)
+        context = self.context(position.evaluation_id)
+        turn = engine.answer(self.guide.evaluation, context, position.state, reply)
         if turn.problem is not None:
             return position, turn
         moved = replace(position, state=turn.state, active=True)
@@ -127,7 +234,8 @@ class Evaluations:
 
     def question(self, position: Position) -> engine.Prompt | None:
         """Return the question the position waits on."""
-        return engine.prompt_at(self.guide.evaluation, self.guide.context, position.state)
+        context = self.context(position.evaluation_id)
+        return engine.prompt_at(self.guide.evaluation, context, position.state)
 
     def _keep(self, participant: str, position: Position, saved: tuple[Saved, ...]) -> None:
         for answer in saved:

@@ -17,9 +17,12 @@ from bot.texts import Texts
 EVALUATION_FLOW = "self-evaluation"
 STATEMENTS = "statements"
 STATEMENT_FIELDS = frozenset({"title", "text"})
-REMEMBERED = frozenset({"organisation"})
 # The names the self-evaluation's answers are kept under; the store is written from these.
 ORGANISATION, RATING, NOTE = "organisation", "rating", "note"
+# What the bot fills in before a flow starts: the organisation remembered (or the round's),
+# the team round's name (only in a round) and how many statements this evaluation asks.
+ROUND, STATEMENT_COUNT = "round", "statement_count"
+REMEMBERED = frozenset({ORGANISATION, ROUND, STATEMENT_COUNT})
 
 
 def packaged_dir(name: str) -> Path:

@@ -22,10 +22,12 @@ from bot.config import Settings
 from bot.evaluation import Evaluations
 from bot.loading import Guide, load_guide
 from bot.search import SearchIndex
+from bot.team import Teams
 from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram import menu_handlers as menu
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
+from bot.telegram import team_handlers as team
 from bot.telegram.services import SERVICES_KEY, Services, services
 from storage import Store
 
@@ -35,7 +37,19 @@ log = logging.getLogger(__name__)
 # the tests); python-telegram-bot still wants a token-shaped string.
 LOCAL_TOKEN = "1:local-terminal-chat"
 
-COMMANDS = ("start", "evaluate", "resume", "results", "export", "find", "help", "cancel", "privacy")
+COMMANDS = (
+    "start",
+    "evaluate",
+    "resume",
+    "team",
+    "join",
+    "results",
+    "export",
+    "find",
+    "help",
+    "cancel",
+    "privacy",
+)
 
 
 def build_application(
@@ -68,6 +82,7 @@ def build_application(
         store=store,
         search=SearchIndex.build(guide.content.resources, guide.content.vocabulary),
         evaluations=Evaluations(store, guide),
+        teams=Teams(store, guide.content, settings.admins),
     )
     _add_handlers(application)
     return application
@@ -85,7 +100,13 @@ def _add_handlers(application: Application) -> None:
         "results": results.list_results,
         "export": results.export,
         "find": resources.find,
+        "team": team.team_command,
+        "join": team.join_command,
     }
+    # Moving on with a command or the menu ends any typed input the team screens waited for;
+    # group -1 runs first and lets the update go on to its own handler.
+    application.add_handler(MessageHandler(private & filters.COMMAND, team.forget_pending), -1)
+    application.add_handler(CallbackQueryHandler(team.forget_pending, pattern=r"^m:"), -1)
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, in_group))

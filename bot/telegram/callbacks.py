@@ -25,6 +25,8 @@ MENU_ITEMS = frozenset(
         "privacy",
         "main",
         "export",
+        "team",
+        "newround",
     }
 )
 EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})
@@ -36,6 +38,41 @@ _RESOURCE = re.compile(rf"^r:({_ID})$")
 _TOPIC = re.compile(rf"^t:({_ID})$")
 _INDICATORS = re.compile(rf"^i:({_ID})$")
 _RESULTS = re.compile(r"^v:(\d{1,10})$")
+_TEAM = re.compile(r"^g:(\d{1,10}):([a-z]{1,10})(?::(\d{1,3})(?:\.([1-5]))?)?$")
+_SETUP = re.compile(r"^n:([a-z]{1,10})(?::(\d{1,3}))?$")
+_CONTINUE = re.compile(r"^c:(\d{1,10})$")
+
+# What a button under a team round can ask for; the handler re-checks the role for each.
+TEAM_ACTIONS = frozenset(
+    {
+        "open",  # the round screen
+        "rate",  # start or continue my own rating in the round
+        "mine",  # my own answers in the round
+        "results",  # the team's results (organisers)
+        "chart",  # the chart as a picture (organisers)
+        "remind",  # remind those still rating (organisers)
+        "agree",  # the list of statements to agree (organisers)
+        "agreeone",  # one statement: choose the agreed level (index)
+        "setagreed",  # record an agreed level (index.level)
+        "unagree",  # clear an agreed rating (index)
+        "noreason",  # agree without giving a reason (index)
+        "share",  # share the aggregate results with the team
+        "unshare",
+        "link",  # show the join link and code
+        "renew",  # ask before replacing the join link
+        "renewyes",
+        "coorg",  # a one-time co-organiser link
+        "close",  # ask before closing the round
+        "closeyes",
+        "reopen",
+        "export",  # ratings CSV, summary CSV and chart (organisers)
+        "team",  # the shared aggregate (participants, once shared)
+        "stoprem",  # stop reminders for this round
+        "startrem",
+        "myname",  # join with the Telegram first name as the name the team sees
+    }
+)
+SETUP_ACTIONS = frozenset({"org", "name", "toggle", "all", "create", "myname", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +120,42 @@ class ResultsPress:
     evaluation_id: int
 
 
-Press = MenuPress | EvaluationPress | ResourcePress | TopicPress | IndicatorsPress | ResultsPress
+@dataclass(frozen=True)
+class TeamPress:
+    """A button about a team round: the round's id, an action, maybe a statement and level."""
+
+    round_id: int
+    action: str
+    index: int | None = None  # a statement's place in the round
+    level: int | None = None  # a rating level, 1 to 5
+
+
+@dataclass(frozen=True)
+class SetupPress:
+    """A button while starting a new round (the choices so far are kept in the store)."""
+
+    action: str
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class ContinuePress:
+    """Continue one of the person's unfinished evaluations."""
+
+    evaluation_id: int
+
+
+Press = (
+    MenuPress
+    | EvaluationPress
+    | ResourcePress
+    | TopicPress
+    | IndicatorsPress
+    | ResultsPress
+    | TeamPress
+    | SetupPress
+    | ContinuePress
+)
 
 
 def menu(item: str) -> str:
@@ -123,6 +195,26 @@ def results(evaluation_id: int) -> str:
     return _checked(f"v:{evaluation_id}")
 
 
+def team(round_id: int, action: str, index: int | None = None, level: int | None = None) -> str:
+    """Encode a team round button."""
+    assert action in TEAM_ACTIONS, action
+    data = f"g:{round_id}:{action}"
+    if index is not None:
+        data += f":{index}" + (f".{level}" if level is not None else "")
+    return _checked(data)
+
+
+def setup(action: str, index: int | None = None) -> str:
+    """Encode a button of the new-round setup."""
+    assert action in SETUP_ACTIONS, action
+    return _checked(f"n:{action}" if index is None else f"n:{action}:{index}")
+
+
+def continue_evaluation(evaluation_id: int) -> str:
+    """Encode a button that continues one unfinished evaluation."""
+    return _checked(f"c:{evaluation_id}")
+
+
 def parse(data: str | None) -> Press | None:
     """Parse button data; return None for anything not made by this bot."""
     if not data or len(data.encode()) > MAX_BYTES:
@@ -142,6 +234,18 @@ def parse(data: str | None) -> Press | None:
         return IndicatorsPress(match[1])
     if match := _RESULTS.match(data):
         return ResultsPress(int(match[1]))
+    if match := _TEAM.match(data):
+        if match[2] not in TEAM_ACTIONS:
+            return None
+        index = None if match[3] is None else int(match[3])
+        level = None if match[4] is None else int(match[4])
+        return TeamPress(int(match[1]), match[2], index, level)
+    if match := _SETUP.match(data):
+        if match[1] not in SETUP_ACTIONS:
+            return None
+        return SetupPress(match[1], None if match[2] is None else int(match[2]))
+    if match := _CONTINUE.match(data):
+        return ContinuePress(int(match[1]))
     return None
 
 

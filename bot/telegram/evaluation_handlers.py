@@ -7,8 +7,8 @@ from telegram.ext import ContextTypes
 
 from bot import engine
 from bot.engine import Problem, Turn
-from bot.evaluation import Position
-from bot.telegram import views
+from bot.evaluation import Position, RoundClosedError
+from bot.telegram import team_views, views
 from bot.telegram.callbacks import EvaluationPress
 from bot.telegram.screens import Button, Screen, drop_buttons, edit, send_screen
 from bot.telegram.services import Services, participant, services
@@ -40,10 +40,29 @@ async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show the question the participant stopped at, or offer to start."""
+    """Show the question the participant stopped at, ask which one, or offer to start."""
     found = services(context)
     who = participant(update, context)
     position = found.evaluations.position(who)
+    unfinished = found.evaluations.unfinished(who)
+    if len(unfinished) > 1:
+        if position is not None:
+            await tidy(update, context, position)
+            found.evaluations.pause(who, position)
+        items = []
+        for item in unfinished:
+            round_ = found.store.round(item.round_id) if item.round_id else None
+            label = (
+                round_.name
+                if round_
+                else item.organisation or found.texts.plain("results.no_organisation")
+            )
+            total = len(found.evaluations.statements(item))
+            items.append((item.id, label, item.answered, total))
+        await send_screen(update, context.bot, team_views.unfinished_choice(found.texts, items))
+        return
+    if position is None and unfinished:
+        position = found.evaluations.switch_to(who, unfinished[0].id)
     if position is None:
         rows = (
             (Button(found.texts.plain("menu.evaluate"), "m:evaluate"),),
@@ -55,7 +74,30 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await drop_buttons(context.bot, _chat_id(update), position.message_id)
     await send_screen(update, context.bot, Screen(found.texts.plain("eval.resuming")))
-    await _ask(update, context, who, position)
+    await ask(update, context, who, position)
+
+
+async def continue_evaluation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, evaluation_id: int
+) -> str | None:
+    """Continue the unfinished evaluation the person chose (only one of their own)."""
+    found = services(context)
+    who = participant(update, context)
+    await tidy(update, context, found.evaluations.position(who))
+    position = found.evaluations.switch_to(who, evaluation_id)
+    if position is None:
+        return found.texts.plain("results.not_found")
+    await send_screen(update, context.bot, Screen(found.texts.plain("eval.resuming")))
+    await ask(update, context, who, position)
+    return None
+
+
+async def tidy(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, position: Position | None
+) -> None:
+    """Take the buttons off the question on screen before the conversation moves elsewhere."""
+    if position is not None:
+        await drop_buttons(context.bot, _chat_id(update), position.message_id)
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -103,7 +145,7 @@ async def on_press(
             await drop_buttons(context.bot, pressed.chat_id, pressed.message_id)
         if position is not None:
             await send_screen(update, context.bot, Screen(found.texts.plain("eval.stale_button")))
-            await _ask(update, context, who, position)
+            await ask(update, context, who, position)
             return None
         return found.texts.plain("eval.button_gone")
     prompt = found.evaluations.question(position)
@@ -114,10 +156,15 @@ async def on_press(
     if press.action in ("more", "levels"):
         await drop_buttons(context.bot, _chat_id(update), position.message_id)
         await send_screen(update, context.bot, _help_screen(found, prompt, press.action))
-        await _ask(update, context, who, position)
+        await ask(update, context, who, position)
         return None
     reply = _reply_for(press)
-    moved, turn = found.evaluations.reply(who, position, reply)
+    try:
+        moved, turn = found.evaluations.reply(who, position, reply)
+    except RoundClosedError:
+        await drop_buttons(context.bot, _chat_id(update), position.message_id)
+        await _round_closed(update, context, position)
+        return None
     if turn.problem is not None:
         return _problem_text(found, turn)
     await _close_question(update, context, pressed, position, prompt, turn)
@@ -133,12 +180,17 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
     assert message is not None and message.text is not None
     prompt = found.evaluations.question(position)
     assert prompt is not None
-    moved, turn = found.evaluations.reply(who, position, engine.Type(message.text))
+    try:
+        moved, turn = found.evaluations.reply(who, position, engine.Type(message.text))
+    except RoundClosedError:
+        await drop_buttons(context.bot, message.chat_id, position.message_id)
+        await _round_closed(update, context, position)
+        return
     if turn.problem is not None:
         # Nothing was stored; say why and put the question (with its buttons) back in view.
         await drop_buttons(context.bot, message.chat_id, position.message_id)
         await send_screen(update, context.bot, Screen(_problem_text(found, turn, message.text)))
-        await _ask(update, context, who, position)
+        await ask(update, context, who, position)
         return
     await _close_question(update, context, None, position, prompt, turn)
     await show_turn(update, context, who, moved, turn)
@@ -172,14 +224,15 @@ async def send_summary(
     evaluation = found.store.evaluation(evaluation_id)
     assert evaluation is not None
     answers = found.store.answers_for(evaluation_id)
-    await send_screen(
-        update, context.bot, views.summary(found.texts, found.guide.content, evaluation, answers)
-    )
+    statements = found.evaluations.statements(evaluation)
+    screen = views.summary(found.texts, found.guide.content, evaluation, answers, statements)
+    await send_screen(update, context.bot, screen)
 
 
-async def _ask(
+async def ask(
     update: Update, context: ContextTypes.DEFAULT_TYPE, who: str, position: Position
 ) -> None:
+    """Send the question the position waits on, and remember which message holds it."""
     found = services(context)
     prompt = found.evaluations.question(position)
     assert prompt is not None
@@ -215,6 +268,20 @@ async def _close_question(
         return
     message_id = pressed.message_id if pressed is not None else position.message_id
     await drop_buttons(context.bot, _chat_id(update), message_id)
+
+
+async def _round_closed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, position: Position
+) -> None:
+    """Say the round is closed; pause, so the person's next text is not taken as an answer."""
+    found = services(context)
+    round_ = found.evaluations.round_of(position)
+    found.evaluations.pause(participant(update, context), position)
+    name = round_.name if round_ else ""
+    rows = (team_views.back_to_round(found.texts, round_.id),) if round_ else ()
+    await send_screen(
+        update, context.bot, Screen(found.texts.html("team.round_closed", name=name), rows)
+    )
 
 
 def _reply_for(press: EvaluationPress) -> engine.Reply:

@@ -11,15 +11,22 @@ from bot.telegram import callbacks, views
 from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
+from bot.telegram import team_handlers as team
 from bot.telegram.screens import Screen, send_screen
 from bot.telegram.services import services
 
 log = logging.getLogger(__name__)
 
+GROUP_PAYLOAD = "from-group"  # the deep link the group reply's button opens
+
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user and show the menu, offering to continue an unfinished evaluation."""
+    """Greet the user and show the menu, or open the team round a join link points to."""
     found = services(context)
+    payload = (context.args or [""])[0]
+    if payload and payload != GROUP_PAYLOAD:
+        await team.open_code(update, context, payload)
+        return
     unfinished = await evaluation.pause_if_active(update, context)
     user = update.effective_user
     greeting = found.texts.html("menu.welcome", first_name=user.first_name if user else "")
@@ -99,6 +106,12 @@ async def _route(
         return await open_indicators(update, context, press.group_id)
     if isinstance(press, callbacks.ResultsPress):
         return await results.open_evaluation(update, context, press.evaluation_id)
+    if isinstance(press, callbacks.TeamPress):
+        return await team.on_team(update, context, press)
+    if isinstance(press, callbacks.SetupPress):
+        return await team.on_setup(update, context, press)
+    if isinstance(press, callbacks.ContinuePress):
+        return await evaluation.continue_evaluation(update, context, press.evaluation_id)
     return await _menu(update, context, press.item)
 
 
@@ -119,6 +132,8 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
             "results": results.list_results,
             "export": results.export,
             "privacy": privacy,
+            "team": team.team_command,
+            "newround": team.new_round,
         }
         if item in pages:
             await pages[item](update, context)

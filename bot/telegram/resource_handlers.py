@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot.search import Band
 from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import team_handlers as team
 from bot.telegram import views
 from bot.telegram.screens import Screen, send_screen, shorten
 from bot.telegram.services import participant, services
@@ -17,9 +18,14 @@ INLINE_DESCRIPTION = 120
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Read typed text as an answer during an evaluation, otherwise as a search."""
+    """Read typed text as what a team screen waits for, an answer, or else a search."""
     found = services(context)
-    position = found.evaluations.position(participant(update, context))
+    who = participant(update, context)
+    pending = found.store.pending(who)
+    if pending is not None:
+        await team.on_pending_text(update, context, pending)
+        return
+    position = found.evaluations.position(who)
     if position is not None and position.active and position.state.cursor is not None:
         await evaluation.on_text(update, context, position)
         return

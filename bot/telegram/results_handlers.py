@@ -18,8 +18,8 @@ async def list_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """List the user's evaluations, newest first."""
     found = services(context)
     evaluations = found.store.evaluations_for(participant(update, context))
-    total = len(found.guide.content.statements)
-    await send_screen(update, context.bot, views.results_list(found.texts, evaluations, total))
+    totals = {e.id: len(found.evaluations.statements(e)) for e in evaluations}
+    await send_screen(update, context.bot, views.results_list(found.texts, evaluations, totals))
 
 
 async def open_evaluation(

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.evaluation import Evaluations
 from bot.loading import Guide
 from bot.search import SearchIndex
+from bot.team import Teams
 from bot.texts import Texts
 from storage import Store
 
@@ -26,6 +27,7 @@ class Services:
     store: Store
     search: SearchIndex
     evaluations: Evaluations
+    teams: Teams
 
     @property
     def texts(self) -> Texts:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 
-from bot.content_model import Content, IndicatorGroup, Resource, Scale
+from bot.content_model import Content, IndicatorGroup, Resource, Scale, Statement
 from bot.engine import Prompt
 from bot.evaluation import Progress
 from bot.search import Band, SearchResult
@@ -31,6 +31,7 @@ def main_menu(texts: Texts, *, resume: bool = False, heading: str | None = None)
         rows.append((Button(texts.plain("menu.resume"), callbacks.menu("resume")),))
     rows += [
         (Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),),
+        (Button(texts.plain("menu.team"), callbacks.menu("team")),),
         (Button(texts.plain("menu.find"), callbacks.menu("find")),),
         (
             Button(texts.plain("menu.topics"), callbacks.menu("topics")),
@@ -161,8 +162,10 @@ def summary(
     content: Content,
     evaluation: Evaluation,
     answers: dict[str, Answer],
+    statements: Sequence[Statement] | None = None,
 ) -> Screen:
     """Return an evaluation's summary: every statement's rating, notes and further reading."""
+    statements = content.statements if statements is None else statements
     # The same wording as the rating buttons (content's rating.option), not a copy of it.
     option = texts.plain("rating.option")
     labels = {v: option.format(value=v, label=name) for v, name in content.rating_labels().items()}
@@ -172,11 +175,11 @@ def summary(
         date=_date(evaluation.started_at),
         rated=sum(1 for a in answers.values() if a.rating is not None),
         skipped=sum(1 for a in answers.values() if a.skipped),
-        total=len(content.statements),
+        total=len(statements),
     )
     lines = [heading, ""]
     low: list[str] = []
-    for n, statement in enumerate(content.statements, start=1):
+    for n, statement in enumerate(statements, start=1):
         answer = answers.get(statement.id)
         if answer is None or (answer.rating is None and not answer.skipped):
             shown = texts.plain("summary.not_answered")
@@ -210,7 +213,9 @@ def summary(
     return Screen("\n".join(lines).strip(), tuple(rows))
 
 
-def results_list(texts: Texts, evaluations: Sequence[Evaluation], total: int) -> Screen:
+def results_list(
+    texts: Texts, evaluations: Sequence[Evaluation], totals: Mapping[int, int]
+) -> Screen:
     """List the user's evaluations, newest first, each a button to its summary."""
     if not evaluations:
         rows = (
@@ -224,7 +229,7 @@ def results_list(texts: Texts, evaluations: Sequence[Evaluation], total: int) ->
             organisation=evaluation.organisation or texts.plain("results.no_organisation"),
             date=_date(evaluation.started_at),
             answered=evaluation.answered,
-            total=total,
+            total=totals.get(evaluation.id, evaluation.answered),
         )
         if evaluation.status != "finished":
             label += texts.plain("results.unfinished")

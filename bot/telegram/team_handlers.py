@@ -1,0 +1,881 @@
+"""Team rounds in the chat: start one, join by link or code, run it, see and agree results.
+
+Every button re-checks the person's role in the store: callback data carries ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InputFile, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import team as teamlib
+from bot.charts import ChartRow, team_chart
+from bot.team import CodeCheck, Role, StatementResult
+from bot.telegram import callbacks, team_views, views
+from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram.screens import Button, Screen, edit, send_screen, send_to_chat
+from bot.telegram.services import Services, participant, services
+from storage.models import Pending, Round
+
+log = logging.getLogger(__name__)
+
+REMINDER_SPACING = 0.05  # seconds between reminders: well under Telegram's 30 messages a second
+
+# What the person's next typed message is for (kept in the store, so a restart keeps it).
+NEW_ORGANISATION = "new-organisation"
+NEW_NAME = "new-name"
+NEW_STATEMENTS = "new-statements"
+NEW_DISPLAY_NAME = "new-display-name"
+DISPLAY_NAME = "display-name"
+AGREED_REASON = "agreed-reason"
+ORGANISER_ONLY = frozenset(
+    {
+        "results",
+        "chart",
+        "remind",
+        "agree",
+        "agreeone",
+        "setagreed",
+        "unagree",
+        "noreason",
+        "share",
+        "unshare",
+        "link",
+        "renew",
+        "renewyes",
+        "coorg",
+        "close",
+        "closeyes",
+        "reopen",
+        "export",
+    }
+)
+
+
+# -- the team screen and starting a round ------------------------------------------------------
+
+
+async def team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the team screen: start a round, or open one of the person's rounds."""
+    found = services(context)
+    who = participant(update, context)
+    await evaluation.pause_if_active(update, context)
+    rounds = [(r, found.teams.role(r.id, who) or Role.PARTICIPANT) for r in _visible(found, who)]
+    await send_screen(update, context.bot, team_views.team_home(found.texts, rounds))
+
+
+def _visible(found: Services, who: str) -> list[Round]:
+    return found.teams.visible_rounds(who)
+
+
+async def new_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for the organisation the new round is for (offering the remembered one)."""
+    found = services(context)
+    who = participant(update, context)
+    found.store.set_pending(who, NEW_ORGANISATION, {})
+    remembered = found.store.organisation(who)
+    suggestions = []
+    if remembered:
+        label = found.texts.label("team.use_organisation", organisation=remembered)
+        suggestions.append(Button(label, callbacks.setup("org")))
+    await send_screen(
+        update, context.bot, team_views.ask(found.texts, "team.ask_organisation", *suggestions)
+    )
+
+
+async def on_setup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: callbacks.SetupPress
+) -> str | None:
+    """Handle a button of the new-round set-up, checking it matches the set-up in the store."""
+    found = services(context)
+    who = participant(update, context)
+    pending = found.store.pending(who)
+    if press.action == "cancel":
+        found.store.clear_pending(who)
+        await send_screen(
+            update, context.bot, views.main_menu(found.texts, heading=_t(found, "setup_cancelled"))
+        )
+        return None
+    wanted = {
+        "org": NEW_ORGANISATION,
+        "name": NEW_NAME,
+        "toggle": NEW_STATEMENTS,
+        "all": NEW_STATEMENTS,
+        "create": NEW_STATEMENTS,
+        "myname": NEW_DISPLAY_NAME,
+    }
+    if pending is None or pending.kind != wanted[press.action]:
+        return found.texts.plain("team.setup_gone")
+    if press.action == "org":
+        organisation = found.store.organisation(who)
+        if not organisation:
+            return found.texts.plain("team.setup_gone")
+        await _setup_step(update, context, pending, organisation)
+    elif press.action == "name":
+        default = teamlib.default_round_name(found.store.now())
+        await _setup_step(update, context, pending, default)
+    elif press.action == "myname":
+        await _setup_step(update, context, pending, _first_name(update))
+    elif press.action == "create":
+        if not pending.data.get("chosen"):
+            return found.texts.plain("team.need_a_statement")
+        found.store.set_pending(who, NEW_DISPLAY_NAME, pending.data)
+        await _ask_display_name(update, context)
+    else:
+        return await _toggle(update, context, pending, press)
+    return None
+
+
+async def _toggle(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    pending: Pending,
+    press: callbacks.SetupPress,
+) -> str | None:
+    found = services(context)
+    statements = found.guide.content.statements
+    chosen = list(pending.data.get("chosen", []))
+    if press.action == "all":
+        chosen = [s.id for s in statements]
+    elif press.index is not None and press.index < len(statements):
+        statement_id = statements[press.index].id
+        chosen = (
+            [s for s in chosen if s != statement_id]
+            if statement_id in chosen
+            else [
+                *chosen,
+                statement_id,
+            ]
+        )
+    else:
+        return found.texts.plain("team.setup_gone")
+    # Keep content order whatever order they were tapped in.
+    chosen = [s.id for s in statements if s.id in chosen]
+    found.store.set_pending(
+        participant(update, context), NEW_STATEMENTS, {**pending.data, "chosen": chosen}
+    )
+    screen = team_views.choose_statements(found.texts, statements, chosen)
+    message = _pressed(update)
+    if message is not None:
+        await edit(message, screen)
+    else:
+        await send_screen(update, context.bot, screen)
+    return None
+
+
+async def _setup_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pending: Pending, value: str
+) -> None:
+    """Take one answer of the set-up (typed or tapped) and ask the next question."""
+    found = services(context)
+    who = participant(update, context)
+    limits = {
+        NEW_ORGANISATION: teamlib.ORGANISATION_MAX,
+        NEW_NAME: teamlib.ROUND_NAME_MAX,
+        NEW_DISPLAY_NAME: teamlib.DISPLAY_NAME_MAX,
+    }
+    value = " ".join(value.split())
+    limit = limits.get(pending.kind, teamlib.ROUND_NAME_MAX)
+    if not value or len(value) > limit:
+        await send_screen(
+            update, context.bot, Screen(found.texts.html("team.bad_name", max_length=limit))
+        )
+        return
+    if pending.kind == NEW_ORGANISATION:
+        found.store.set_pending(who, NEW_NAME, {"organisation": value})
+        default = teamlib.default_round_name(found.store.now())
+        suggestion = Button(
+            found.texts.label("team.use_round_name", name=default), callbacks.setup("name")
+        )
+        await send_screen(
+            update, context.bot, team_views.ask(found.texts, "team.ask_round_name", suggestion)
+        )
+    elif pending.kind == NEW_NAME:
+        chosen = [s.id for s in found.guide.content.statements]
+        found.store.set_pending(
+            who, NEW_STATEMENTS, {**pending.data, "name": value, "chosen": chosen}
+        )
+        screen = team_views.choose_statements(found.texts, found.guide.content.statements, chosen)
+        await send_screen(update, context.bot, screen)
+    elif pending.kind == NEW_DISPLAY_NAME:
+        await _create(update, context, pending, value)
+
+
+async def _ask_display_name(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = services(context)
+    suggestions = []
+    first = _first_name(update)
+    if first:
+        label = found.texts.label("team.use_first_name", first_name=first)
+        suggestions.append(Button(label, callbacks.setup("myname")))
+    await send_screen(
+        update, context.bot, team_views.ask(found.texts, "team.ask_display_name", *suggestions)
+    )
+
+
+async def _create(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pending: Pending, display_name: str
+) -> None:
+    found = services(context)
+    who = participant(update, context)
+    data = pending.data
+    with found.store.transaction():
+        round_ = found.store.create_round(
+            who,
+            organisation=str(data["organisation"]),
+            name=str(data["name"]),
+            statement_ids=[str(s) for s in data["chosen"]],
+            display_name=display_name,
+        )
+        found.store.set_organisation(who, round_.organisation)
+        found.store.clear_pending(who)
+    code = found.store.join_code(round_.id) or ""
+    link = team_views.join_link(context.bot.username, code)
+    await send_screen(update, context.bot, team_views.created(found.texts, round_, link, code))
+
+
+# -- joining -------------------------------------------------------------------------------
+
+
+async def join_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Join a round with the code after /join."""
+    found = services(context)
+    code = (context.args or [""])[0].strip()
+    if not code:
+        await send_screen(
+            update,
+            context.bot,
+            Screen(found.texts.plain("team.join_usage"), (views.back_to_menu(found.texts),)),
+        )
+        return
+    await open_code(update, context, code)
+
+
+async def open_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """Check a code from a link or /join: refuse it politely, or ask for the name to show."""
+    found = services(context)
+    who = participant(update, context)
+    await evaluation.pause_if_active(update, context)
+    result = found.teams.check_code(code)
+    if result.round is None or result.check not in (CodeCheck.JOIN, CodeCheck.ORGANISER):
+        await _refuse_code(update, context, result)
+        return
+    round_ = result.round
+    member = found.store.member(round_.id, who)
+    organiser = result.check == CodeCheck.ORGANISER
+    if member is not None and (member.is_organiser or not organiser):
+        text = found.texts.html("team.already_member", name=round_.name)
+        await send_screen(update, context.bot, Screen(text))
+        await show_round(update, context, round_.id)
+        return
+    found.store.set_pending(who, DISPLAY_NAME, {"round_id": round_.id, "code": code})
+    screen = team_views.join_intro(
+        found.texts,
+        round_,
+        found.teams.organisers(round_.id),
+        _first_name(update),
+        organiser=organiser,
+    )
+    await send_screen(update, context.bot, screen)
+
+
+async def _refuse_code(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, result: teamlib.CodeResult
+) -> None:
+    found = services(context)
+    name = result.round.name if result.round else ""
+    key = {
+        CodeCheck.REPLACED: "team.code_replaced",
+        CodeCheck.USED: "team.code_used",
+        CodeCheck.CLOSED: "team.code_closed",
+    }.get(result.check, "team.code_unknown")
+    rows = (
+        (Button(found.texts.plain("menu.team"), callbacks.menu("team")),),
+        views.back_to_menu(found.texts),
+    )
+    await send_screen(update, context.bot, Screen(found.texts.html(key, name=name), rows))
+
+
+async def _join(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pending: Pending, display_name: str
+) -> None:
+    """Join with the chosen name, re-checking the code now (it may have changed meanwhile)."""
+    found = services(context)
+    who = participant(update, context)
+    display_name = " ".join(display_name.split())
+    if not display_name or len(display_name) > teamlib.DISPLAY_NAME_MAX:
+        text = found.texts.html("team.bad_name", max_length=teamlib.DISPLAY_NAME_MAX)
+        await send_screen(update, context.bot, Screen(text))
+        return
+    code = str(pending.data.get("code", ""))
+    result = found.teams.check_code(code)
+    found.store.clear_pending(who)
+    if result.round is None or result.check not in (CodeCheck.JOIN, CodeCheck.ORGANISER):
+        await _refuse_code(update, context, result)
+        return
+    round_ = result.round
+    if result.check == CodeCheck.ORGANISER:
+        if not found.store.accept_organiser_invite(code, who, display_name):
+            await _refuse_code(update, context, teamlib.CodeResult(CodeCheck.USED, round_, code))
+            return
+        text = found.texts.html("team.coorg_joined", display_name=display_name, name=round_.name)
+        await send_screen(update, context.bot, Screen(text))
+        await show_round(update, context, round_.id)
+        return
+    found.store.join_round(round_.id, who, display_name)
+    text = found.texts.html("team.joined", display_name=display_name, name=round_.name)
+    await send_screen(update, context.bot, Screen(text))
+    await _rate(update, context, round_)
+
+
+# -- typed input the team screens wait for ------------------------------------------------------
+
+
+async def on_pending_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pending: Pending
+) -> None:
+    """Use typed text for what the team screens are waiting for."""
+    found = services(context)
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text
+    if pending.kind in (NEW_ORGANISATION, NEW_NAME, NEW_DISPLAY_NAME):
+        await _setup_step(update, context, pending, text)
+    elif pending.kind == NEW_STATEMENTS:
+        await send_screen(update, context.bot, Screen(found.texts.plain("team.tap_to_choose")))
+        chosen = pending.data.get("chosen", [])
+        screen = team_views.choose_statements(found.texts, found.guide.content.statements, chosen)
+        await send_screen(update, context.bot, screen)
+    elif pending.kind == DISPLAY_NAME:
+        await _join(update, context, pending, text)
+    elif pending.kind == AGREED_REASON:
+        await _save_reason(update, context, pending, text)
+    else:
+        found.store.clear_pending(participant(update, context))
+
+
+async def forget_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop waiting for typed input once the person moves on with a command or the menu."""
+    if update.effective_user is None:
+        return
+    found = services(context)
+    who = participant(update, context)
+    if found.store.pending(who) is not None:
+        found.store.clear_pending(who)
+
+
+# -- the round screen and its buttons ----------------------------------------------------------
+
+
+async def show_round(update: Update, context: ContextTypes.DEFAULT_TYPE, round_id: int) -> None:
+    """Show a round to the person as their role allows."""
+    found = services(context)
+    who = participant(update, context)
+    round_ = found.store.round(round_id)
+    role = found.teams.role(round_id, who)
+    if round_ is None or role is None:
+        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_found")))
+        return
+    screen = team_views.round_screen(
+        found.texts,
+        round_,
+        role,
+        found.store.members(round_id),
+        found.store.member(round_id, who),
+        len(round_.statement_ids),
+    )
+    await send_screen(update, context.bot, screen)
+
+
+async def on_team(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, press: callbacks.TeamPress
+) -> str | None:
+    """Route a round button after checking, in the store, that the person may use it."""
+    found = services(context)
+    who = participant(update, context)
+    round_ = found.store.round(press.round_id)
+    role = found.teams.role(press.round_id, who)
+    if press.action == "myname":
+        return await _join_with_first_name(update, context, press.round_id)
+    if round_ is None or role is None:
+        return found.texts.plain("team.not_found")
+    if press.action in ORGANISER_ONLY and role not in (Role.ORGANISER, Role.ADMIN):
+        log.info("refused %s on round %s for a %s", press.action, press.round_id, role)
+        return found.texts.plain("team.not_allowed")
+    handler = _ACTIONS.get(press.action)
+    if handler is None:
+        return found.texts.plain("eval.button_gone")
+    return await handler(update, context, round_, press)
+
+
+async def _join_with_first_name(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_id: int
+) -> str | None:
+    found = services(context)
+    pending = found.store.pending(participant(update, context))
+    if pending is None or pending.kind != DISPLAY_NAME or pending.data.get("round_id") != round_id:
+        return found.texts.plain("team.setup_gone")
+    await _join(update, context, pending, _first_name(update))
+    return None
+
+
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any) -> None:
+    await show_round(update, context, round_.id)
+
+
+async def _rate_action(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> str | None:
+    found = services(context)
+    if found.store.member(round_.id, participant(update, context)) is None:
+        return found.texts.plain("team.not_found")
+    await _rate(update, context, round_)
+    return None
+
+
+async def _rate(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round) -> None:
+    """Start or continue the person's own evaluation in the round."""
+    found = services(context)
+    who = participant(update, context)
+    if not round_.is_open:
+        await _round_closed(update, context, round_)
+        return
+    evaluation_id = found.store.round_evaluation(round_.id, who)
+    if evaluation_id is None:
+        old = found.evaluations.position(who)
+        await evaluation.tidy(update, context, old)
+        position, turn = found.evaluations.begin(who, round_)
+        await evaluation.show_turn(update, context, who, position, turn)
+        return
+    stored = found.store.evaluation(evaluation_id)
+    if stored is not None and stored.status == "finished":
+        await evaluation.send_summary(update, context, evaluation_id)
+        return
+    await evaluation.tidy(update, context, found.evaluations.position(who))
+    position = found.evaluations.switch_to(who, evaluation_id)
+    if position is None:
+        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_found")))
+        return
+    await evaluation.ask(update, context, who, position)
+
+
+async def _round_closed(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round) -> None:
+    found = services(context)
+    text = found.texts.html("team.round_closed", name=round_.name)
+    await send_screen(
+        update, context.bot, Screen(text, (team_views.back_to_round(found.texts, round_.id),))
+    )
+
+
+async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any) -> None:
+    found = services(context)
+    evaluation_id = found.store.round_evaluation(round_.id, participant(update, context))
+    if evaluation_id is None:
+        await show_round(update, context, round_.id)
+        return
+    await evaluation.send_summary(update, context, evaluation_id)
+
+
+async def _results(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> None:
+    found = services(context)
+    results = found.teams.results(round_)
+    finished = sum(1 for m in found.store.members(round_.id) if m.finished)
+    screen = team_views.results(found.texts, round_, results, _levels(found), finished)
+    await send_screen(update, context.bot, screen)
+
+
+async def _team_results(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> str | None:
+    found = services(context)
+    if not round_.shared:
+        return found.texts.plain("team.not_shared")
+    evaluation_id = found.store.round_evaluation(round_.id, participant(update, context))
+    mine: dict[str, int | None] = {}
+    if evaluation_id is not None:
+        mine = {k: a.rating for k, a in found.store.answers_for(evaluation_id).items()}
+    screen = team_views.shared_results(found.texts, round_, found.teams.results(round_), mine)
+    await send_screen(update, context.bot, screen)
+    return None
+
+
+async def _chart(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> str | None:
+    found = services(context)
+    picture = chart_png(found, round_)
+    if picture is None:
+        return found.texts.plain("team.nothing_yet")
+    await context.bot.send_photo(
+        chat_id=_chat_id(update),
+        photo=InputFile(picture, filename=f"round-{round_.id}-chart.png"),
+        caption=found.texts.html("team.chart_caption", name=round_.name),
+        parse_mode=ParseMode.HTML,
+    )
+    await send_screen(
+        update,
+        context.bot,
+        Screen(round_.name, (team_views.back_to_round(found.texts, round_.id),)),
+    )
+    return None
+
+
+def chart_png(found: Services, round_: Round) -> bytes | None:
+    """Draw the round's chart, or None when nobody has rated yet."""
+    results = found.teams.results(round_)
+    if not any(r.ratings for r in results):
+        return None
+    raters = len({name for r in results for name, _ in r.ratings})
+    rows = [_chart_row(r) for r in results]
+    levels = [label for _, label in sorted(_levels(found).items())]
+    subtitle = f"{round_.organisation} · {raters} raters · {teamlib.today(found.store.now())}"
+    return team_chart(rows, levels, title=round_.name, subtitle=subtitle)
+
+
+def _chart_row(result: StatementResult) -> ChartRow:
+    return ChartRow(
+        title=result.statement.title,
+        ratings=tuple(r for _, r in result.ratings),
+        median=result.median,
+        agreed=result.agreed.rating if result.agreed else None,
+        flagged=result.flagged,
+    )
+
+
+async def _export(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: Any
+) -> str | None:
+    found = services(context)
+    answers = found.store.team_answers(round_.id)
+    if not answers:
+        return found.texts.plain("team.nothing_yet")
+    date = f"{found.store.now():%Y-%m-%d}"
+    chat_id = _chat_id(update)
+    await context.bot.send_document(
+        chat_id=chat_id,
+        document=InputFile(
+            found.teams.ratings_csv(round_), filename=f"round-{round_.id}-ratings-{date}.csv"
+        ),
+        caption=found.texts.html("team.ratings_caption", name=round_.name, rows=len(answers)),
+        parse_mode=ParseMode.HTML,
+    )
+    await context.bot.send_document(
+        chat_id=chat_id,
+        document=InputFile(
+            found.teams.summary_csv(round_), filename=f"round-{round_.id}-summary-{date}.csv"
+        ),
+        caption=found.texts.html("team.summary_caption", name=round_.name),
+        parse_mode=ParseMode.HTML,
+    )
+    return await _chart(update, context, round_, press)
+
+
+async def _agree(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any) -> None:
+    found = services(context)
+    screen = team_views.agree_list(found.texts, round_, found.teams.results(round_), _levels(found))
+    await send_screen(update, context.bot, screen)
+
+
+async def _agree_one(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> str | None:
+    found = services(context)
+    result = _result_at(found, round_, press.index)
+    if result is None or press.index is None:
+        return found.texts.plain("eval.button_gone")
+    screen = team_views.agree_one(found.texts, round_, press.index, result, _levels(found))
+    await send_screen(update, context.bot, screen)
+    return None
+
+
+async def _set_agreed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> str | None:
+    found = services(context)
+    who = participant(update, context)
+    result = _result_at(found, round_, press.index)
+    if result is None or press.index is None or press.level is None:
+        return found.texts.plain("eval.button_gone")
+    statement = result.statement
+    with found.store.transaction():
+        found.store.agree_rating(round_.id, statement.id, press.level, who)
+        found.store.set_pending(
+            who, AGREED_REASON, {"round_id": round_.id, "statement_id": statement.id}
+        )
+    level = team_views.level_label(found.texts, _levels(found), press.level)
+    screen = team_views.ask_reason(found.texts, round_.id, press.index, statement.title, level)
+    await send_screen(update, context.bot, screen)
+    return None
+
+
+async def _no_reason(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> str | None:
+    found = services(context)
+    who = participant(update, context)
+    found.store.clear_pending(who)
+    result = _result_at(found, round_, press.index)
+    if result is None or result.agreed is None:
+        return found.texts.plain("eval.button_gone")
+    await _agreed_saved(update, context, round_, result.statement.id)
+    return None
+
+
+async def _save_reason(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, pending: Pending, text: str
+) -> None:
+    found = services(context)
+    who = participant(update, context)
+    round_id = int(pending.data.get("round_id", 0))
+    statement_id = str(pending.data.get("statement_id", ""))
+    round_ = found.store.round(round_id)
+    if round_ is None or not found.teams.can_manage(round_id, who):
+        found.store.clear_pending(who)
+        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_allowed")))
+        return
+    reason = text.strip()
+    if len(reason) > teamlib.REASON_MAX:
+        await send_screen(
+            update,
+            context.bot,
+            Screen(
+                found.texts.html(
+                    "problem.too-long", length=len(reason), max_length=teamlib.REASON_MAX
+                )
+            ),
+        )
+        return
+    with found.store.transaction():
+        found.store.set_agreed_reason(round_id, statement_id, reason)
+        found.store.clear_pending(who)
+    await _agreed_saved(update, context, round_, statement_id)
+
+
+async def _agreed_saved(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, statement_id: str
+) -> None:
+    found = services(context)
+    agreed = found.store.agreed_ratings(round_.id).get(statement_id)
+    statement = found.guide.content.statement(statement_id)
+    if agreed is None or statement is None:
+        return
+    level = team_views.level_label(found.texts, _levels(found), agreed.rating)
+    text = found.texts.html("team.reason_saved", title=statement.title, level=level)
+    await send_screen(update, context.bot, Screen(text))
+    await _agree(update, context, round_, None)
+
+
+async def _unagree(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> str | None:
+    found = services(context)
+    result = _result_at(found, round_, press.index)
+    if result is None:
+        return found.texts.plain("eval.button_gone")
+    found.store.clear_agreed(round_.id, result.statement.id)
+    text = found.texts.html("team.agreed_cleared", title=result.statement.title)
+    await send_screen(update, context.bot, Screen(text))
+    await _agree(update, context, round_, None)
+    return None
+
+
+async def _remind(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> None:
+    found = services(context)
+    now = found.store.now()
+    waiting = found.teams.still_rating(round_.id)
+    due = [m for m in waiting if found.teams.reminder_due(m, now)]
+    skipped = [m for m in waiting if m not in due]
+    lines = []
+    if due:
+        names = ", ".join(m.display_name for m in due)
+        lines.append(found.texts.html("team.reminding", count=len(due), names=names))
+    else:
+        lines.append(found.texts.plain("team.nobody_to_remind"))
+    if skipped and due:
+        names = ", ".join(m.display_name for m in skipped)
+        lines.append(found.texts.html("team.not_reminded", names=names))
+    for n, member in enumerate(due):
+        data = {"round_id": round_.id, "participant_id": member.participant_id}
+        if context.job_queue is not None:
+            context.job_queue.run_once(send_reminder, when=n * REMINDER_SPACING, data=data)
+    rows = (team_views.back_to_round(found.texts, round_.id),)
+    await send_screen(update, context.bot, Screen("\n".join(lines), rows))
+
+
+async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send one reminder (a JobQueue job), re-checking in the store that it is still due."""
+    job = context.job
+    assert job is not None and isinstance(job.data, dict)
+    found = services(context)
+    round_ = found.store.round(int(job.data["round_id"]))
+    member = found.store.member(int(job.data["round_id"]), str(job.data["participant_id"]))
+    if round_ is None or member is None or member.finished or not round_.is_open:
+        return
+    # Claimed in the store first: a second tap, or a restart, cannot send a second one today.
+    if not found.store.claim_reminder(round_.id, member.participant_id, teamlib.REMINDER_EVERY):
+        return
+    chat = found.store.user_key(member.participant_id)
+    if chat is None or not chat.isdigit():
+        return
+    organisers = ", ".join(m.display_name for m in found.teams.organisers(round_.id))
+    screen = team_views.reminder(
+        found.texts, round_, organisers, member.answered, len(round_.statement_ids)
+    )
+    try:
+        await send_to_chat(context.bot, int(chat), screen)
+    except Forbidden:
+        log.info("a member of round %s has blocked the bot; no reminder sent", round_.id)
+    except TelegramError as error:
+        log.warning("could not send a reminder for round %s: %s", round_.id, error)
+
+
+async def _reminders(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> str | None:
+    found = services(context)
+    on = press.action == "startrem"
+    if not found.store.set_reminders(round_.id, participant(update, context), on):
+        return found.texts.plain("team.not_found")
+    key = "team.reminders_on" if on else "team.reminders_stopped"
+    rows = (team_views.back_to_round(found.texts, round_.id),)
+    await send_screen(update, context.bot, Screen(found.texts.html(key, name=round_.name), rows))
+    return None
+
+
+async def _share(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> None:
+    found = services(context)
+    shared = press.action == "share"
+    found.store.set_round_shared(round_.id, shared)
+    key = "team.shared_now" if shared else "team.unshared_now"
+    await send_screen(update, context.bot, Screen(found.texts.plain(key)))
+    await show_round(update, context, round_.id)
+
+
+async def _link(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> None:
+    found = services(context)
+    if press.action == "renewyes":
+        code = found.store.replace_join_code(round_.id)
+    else:
+        code = found.store.join_code(round_.id) or found.store.replace_join_code(round_.id)
+    link = team_views.join_link(context.bot.username, code)
+    await send_screen(update, context.bot, team_views.link(found.texts, round_, link, code))
+
+
+async def _confirm(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> None:
+    found = services(context)
+    if press.action == "renew":
+        screen = team_views.confirm(
+            found.texts, round_, "team.renew_confirm", "team.renew_yes", "renewyes"
+        )
+    else:
+        screen = team_views.confirm(
+            found.texts, round_, "team.close_confirm", "team.close_yes", "closeyes"
+        )
+    await send_screen(update, context.bot, screen)
+
+
+async def _open_or_close(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
+) -> None:
+    found = services(context)
+    opening = press.action == "reopen"
+    found.store.set_round_open(round_.id, opening)
+    key = "team.reopened_now" if opening else "team.closed_now"
+    await send_screen(update, context.bot, Screen(found.texts.html(key, name=round_.name)))
+    await show_round(update, context, round_.id)
+
+
+async def _coorganiser(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+) -> None:
+    found = services(context)
+    code = found.store.new_organiser_invite(round_.id)
+    link = team_views.join_link(context.bot.username, code)
+    message = found.texts.label(
+        "team.share_message", name=round_.name, organisation=round_.organisation
+    )
+    rows = (
+        (Button(found.texts.plain("team.share_link"), url=team_views.share_url(link, message)),),
+        team_views.back_to_round(found.texts, round_.id),
+    )
+    text = found.texts.html("team.coorg_link", name=round_.name, link=link)
+    await send_screen(update, context.bot, Screen(text, rows))
+
+
+_ACTIONS: dict[str, Any] = {
+    "open": _open,
+    "rate": _rate_action,
+    "mine": _mine,
+    "results": _results,
+    "team": _team_results,
+    "chart": _chart,
+    "export": _export,
+    "agree": _agree,
+    "agreeone": _agree_one,
+    "setagreed": _set_agreed,
+    "noreason": _no_reason,
+    "unagree": _unagree,
+    "remind": _remind,
+    "stoprem": _reminders,
+    "startrem": _reminders,
+    "share": _share,
+    "unshare": _share,
+    "link": _link,
+    "renewyes": _link,
+    "renew": _confirm,
+    "close": _confirm,
+    "closeyes": _open_or_close,
+    "reopen": _open_or_close,
+    "coorg": _coorganiser,
+}
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _t(found: Services, key: str) -> str:
+    return found.texts.plain(f"team.{key}")
+
+
+def _levels(found: Services) -> dict[int, str]:
+    return found.guide.content.rating_labels()
+
+
+def _result_at(found: Services, round_: Round, index: int | None) -> StatementResult | None:
+    results = found.teams.results(round_)
+    if index is None or not 0 <= index < len(results):
+        return None
+    return results[index]
+
+
+def _first_name(update: Update) -> str:
+    user = update.effective_user
+    return " ".join((user.first_name if user else "").split())[: teamlib.DISPLAY_NAME_MAX]
+
+
+def _pressed(update: Update) -> Message | None:
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return None
+    return query.message
+
+
+def _chat_id(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id

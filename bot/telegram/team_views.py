@@ -1,0 +1,412 @@
+"""Team round screens, built from data: every value escaped, every word from content."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+from bot.content_model import Content, Statement
+from bot.team import Role, StatementResult, format_level, talk_first
+from bot.telegram import callbacks
+from bot.telegram.screens import Button, Screen
+from bot.telegram.views import back_to_menu
+from bot.texts import Texts
+from storage.models import Member, Round
+
+Row = tuple[Button, ...]
+
+
+def join_link(bot_username: str, code: str) -> str:
+    """Return the deep link that opens the bot with a round's code."""
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def share_url(link: str, text: str) -> str:
+    """Return Telegram's share link, which lets the organiser pick chats to send the link to."""
+    return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text, safe='')}"
+
+
+def team_home(texts: Texts, rounds: Sequence[tuple[Round, Role]]) -> Screen:
+    """Return the team screen: start a round, or open one of the person's rounds."""
+    lines = [texts.plain("team.heading"), ""]
+    lines.append(texts.plain("team.rounds_heading" if rounds else "team.none"))
+    rows: list[Row] = [(Button(texts.plain("team.start"), callbacks.menu("newround")),)]
+    for round_, role in rounds:
+        label = texts.label("team.round_item", name=round_.name, role=_role(texts, role))
+        rows.append((Button(label, callbacks.team(round_.id, "open")),))
+    rows.append(back_to_menu(texts))
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def _role(texts: Texts, role: Role) -> str:
+    return texts.plain(f"team.role.{role.value}")
+
+
+def ask(texts: Texts, key: str, *suggestions: Button) -> Screen:
+    """Return a question waiting for typed text, with tappable suggestions and Cancel."""
+    rows: list[Row] = [(button,) for button in suggestions]
+    rows.append((Button(texts.plain("team.cancel_setup"), callbacks.setup("cancel")),))
+    return Screen(texts.plain(key), tuple(rows))
+
+
+def choose_statements(
+    texts: Texts, statements: Sequence[Statement], chosen: Sequence[str]
+) -> Screen:
+    """Return the statements as on/off buttons, with Include all and Create the round."""
+    rows: list[Row] = []
+    for index, statement in enumerate(statements):
+        key = "team.statement_on" if statement.id in chosen else "team.statement_off"
+        label = texts.label(key, title=statement.title)
+        rows.append((Button(label, callbacks.setup("toggle", index)),))
+    rows.append((Button(texts.plain("team.include_all"), callbacks.setup("all")),))
+    rows.append(
+        (
+            Button(texts.plain("team.create"), callbacks.setup("create")),
+            Button(texts.plain("team.cancel_setup"), callbacks.setup("cancel")),
+        )
+    )
+    return Screen(texts.plain("team.choose_statements"), tuple(rows))
+
+
+def created(texts: Texts, round_: Round, link: str, code: str) -> Screen:
+    """Return the new round's join link, a share button, the code and what to do next."""
+    text = texts.html(
+        "team.created",
+        name=round_.name,
+        organisation=round_.organisation,
+        count=len(round_.statement_ids),
+        link=link,
+        code=code,
+    )
+    message = texts.label("team.share_message", name=round_.name, organisation=round_.organisation)
+    rows = (
+        (Button(texts.plain("team.share_link"), url=share_url(link, message)),),
+        (
+            Button(texts.plain("team.rate_now"), callbacks.team(round_.id, "rate")),
+            Button(texts.plain("team.open_round"), callbacks.team(round_.id, "open")),
+        ),
+        back_to_menu(texts),
+    )
+    return Screen(text, rows)
+
+
+def join_intro(
+    texts: Texts, round_: Round, organisers: Sequence[Member], first_name: str, *, organiser: bool
+) -> Screen:
+    """Return what joining means and ask for the name the team will see."""
+    names = ", ".join(m.display_name for m in organisers) or "—"
+    key = "team.coorg_intro" if organiser else "team.join_intro"
+    text = texts.html(key, name=round_.name, organisation=round_.organisation, organisers=names)
+    rows: list[Row] = []
+    if first_name.strip():
+        label = texts.label("team.use_first_name", first_name=first_name.strip())
+        rows.append((Button(label, callbacks.team(round_.id, "myname")),))
+    rows.append(back_to_menu(texts))
+    return Screen(text, tuple(rows))
+
+
+def round_screen(
+    texts: Texts,
+    round_: Round,
+    role: Role,
+    members: Sequence[Member],
+    me: Member | None,
+    total: int,
+) -> Screen:
+    """Return a round as its organiser (progress, who is still rating) or a member sees it."""
+    status = texts.plain(f"team.status.{round_.status}")
+    lines = [
+        texts.html(
+            "team.round_heading", name=round_.name, organisation=round_.organisation, status=status
+        )
+    ]
+    manage = role in (Role.ORGANISER, Role.ADMIN)
+    if manage:
+        rating = [m for m in members if m.evaluation_id is not None or not m.is_organiser]
+        finished = [m for m in rating if m.finished]
+        waiting = [m for m in rating if not m.finished]
+        lines.append(texts.html("team.progress", joined=len(rating), finished=len(finished)))
+        if waiting:
+            names = ", ".join(f"{m.display_name} ({m.answered}/{total})" for m in waiting)
+            lines.append(texts.html("team.still_rating", names=names))
+        else:
+            lines.append(texts.plain("team.nobody_rating"))
+        lines.append(texts.plain("team.shared_yes" if round_.shared else "team.shared_no"))
+    lines.append(_my_progress(texts, me, total))
+    return Screen("\n".join(lines), _round_buttons(texts, round_, me, manage))
+
+
+def _my_progress(texts: Texts, me: Member | None, total: int) -> str:
+    if me is None or me.evaluation_id is None:
+        return texts.plain("team.you_not_rating")
+    if me.finished:
+        return texts.html("team.you_finished", display_name=me.display_name)
+    line = texts.html(
+        "team.you_rate", display_name=me.display_name, answered=me.answered, total=total
+    )
+    if not me.reminders:
+        line += "\n" + texts.plain("team.reminders_off_note")
+    return line
+
+
+def _round_buttons(texts: Texts, round_: Round, me: Member | None, manage: bool) -> tuple[Row, ...]:
+    def button(key: str, action: str) -> Button:
+        return Button(texts.plain(key), callbacks.team(round_.id, action))
+
+    rows: list[Row] = []
+    if me is not None and round_.is_open and not me.finished:
+        key = "team.continue_rating" if me.evaluation_id is not None else "team.rate_now"
+        rows.append((button(key, "rate"),))
+    if me is not None and me.evaluation_id is not None:
+        rows.append((button("team.btn.mine", "mine"),))
+    if manage:
+        rows.append((button("team.btn.results", "results"), button("team.btn.chart", "chart")))
+        rows.append((button("team.btn.agree", "agree"), button("team.btn.export", "export")))
+        if round_.is_open:
+            rows.append((button("team.btn.remind", "remind"),))
+        share = ("team.btn.unshare", "unshare") if round_.shared else ("team.btn.share", "share")
+        rows.append((button(*share),))
+        if round_.is_open:
+            rows.append((button("team.btn.link", "link"), button("team.btn.renew", "renew")))
+        rows.append((button("team.btn.coorg", "coorg"),))
+        close = ("team.btn.close", "close") if round_.is_open else ("team.btn.reopen", "reopen")
+        rows.append((button(*close),))
+    elif round_.shared:
+        rows.append((button("team.btn.team_results", "team"),))
+    if me is not None and not me.finished and round_.is_open:
+        rem = ("team.btn.stoprem", "stoprem") if me.reminders else ("team.btn.startrem", "startrem")
+        rows.append((button(*rem),))
+    rows.append(
+        (
+            Button(texts.plain("team.all_rounds"), callbacks.menu("team")),
+            Button(texts.plain("menu.main"), callbacks.menu("main")),
+        )
+    )
+    return tuple(rows)
+
+
+def back_to_round(texts: Texts, round_id: int) -> Row:
+    """Return a row leading back to the round screen and the main menu."""
+    return (
+        Button(texts.plain("team.back_to_round"), callbacks.team(round_id, "open")),
+        Button(texts.plain("menu.main"), callbacks.menu("main")),
+    )
+
+
+def level_label(texts: Texts, levels: Mapping[int, str], value: int) -> str:
+    """Return a level as the buttons show it: "3 — Implementation"."""
+    return texts.label("rating.option", value=value, label=levels.get(value, str(value)))
+
+
+def results(
+    texts: Texts,
+    round_: Round,
+    results_: Sequence[StatementResult],
+    levels: Mapping[int, str],
+    finished: int,
+) -> Screen:
+    """Return the team's results, flagged statements first, each with its notes."""
+    raters = len({name for r in results_ for name, _ in r.ratings})
+    lines = [
+        texts.html(
+            "team.results_heading",
+            name=round_.name,
+            organisation=round_.organisation,
+            raters=raters,
+            finished=finished,
+        )
+    ]
+    numbers = {r.statement.id: n for n, r in enumerate(results_, start=1)}
+    for result in talk_first(results_):
+        lines.append("")
+        lines.append(
+            texts.html(
+                "team.result_title", n=numbers[result.statement.id], title=result.statement.title
+            )
+        )
+        lines.extend(_result_lines(texts, result, levels))
+        for name, note in result.notes:
+            lines.append(texts.html("team.result_note", display_name=name, note=note))
+    rows = (
+        (
+            Button(texts.plain("team.btn.chart"), callbacks.team(round_.id, "chart")),
+            Button(texts.plain("team.btn.agree"), callbacks.team(round_.id, "agree")),
+        ),
+        (Button(texts.plain("team.btn.export"), callbacks.team(round_.id, "export")),),
+        back_to_round(texts, round_.id),
+    )
+    return Screen("\n".join(lines), rows)
+
+
+def _result_lines(texts: Texts, result: StatementResult, levels: Mapping[int, str]) -> list[str]:
+    if not result.ratings:
+        lines = [texts.plain("team.result_none")]
+    else:
+        lines = []
+        if result.flagged:
+            lines.append(
+                texts.html("team.result_flag", lowest=result.lowest, highest=result.highest)
+            )
+        lines.append(
+            texts.html(
+                "team.result_stats",
+                raters=result.raters,
+                median=format_level(result.median),
+                lowest=result.lowest,
+                highest=result.highest,
+            )
+        )
+    agreed = result.agreed
+    if agreed is not None:
+        level = level_label(texts, levels, agreed.rating)
+        if agreed.reason:
+            lines.append(texts.html("team.result_agreed", level=level, reason=agreed.reason))
+        else:
+            lines.append(texts.html("team.result_agreed_no_reason", level=level))
+    elif result.ratings:
+        lines.append(texts.html("team.result_median", median=format_level(result.median)))
+    return lines
+
+
+def shared_results(
+    texts: Texts,
+    round_: Round,
+    results_: Sequence[StatementResult],
+    mine: Mapping[str, int | None],
+) -> Screen:
+    """Return the aggregate a participant may see: positions and spreads, never anyone's own."""
+    lines = [texts.html("team.shared_heading", name=round_.name, organisation=round_.organisation)]
+    for result in results_:
+        own = mine.get(result.statement.id)
+        shown_mine = "—" if own is None else str(own)
+        lines.append("")
+        if result.position is None:
+            lines.append(
+                texts.html("team.shared_none_line", title=result.statement.title, mine=shown_mine)
+            )
+            continue
+        lines.append(
+            texts.html(
+                "team.shared_line",
+                title=result.statement.title,
+                position=format_level(result.position),
+                source=texts.plain(f"team.source.{result.position_source}"),
+                lowest=result.lowest if result.lowest is not None else "—",
+                highest=result.highest if result.highest is not None else "—",
+                mine=shown_mine,
+            )
+        )
+    return Screen("\n".join(lines), (back_to_round(texts, round_.id),))
+
+
+def agree_list(
+    texts: Texts, round_: Round, results_: Sequence[StatementResult], levels: Mapping[int, str]
+) -> Screen:
+    """Return the statements to agree, flagged first, each with its agreed state."""
+    rows: list[Row] = []
+    numbers = {r.statement.id: n for n, r in enumerate(results_)}
+    for result in talk_first(results_):
+        if result.agreed is not None:
+            state = texts.label("team.agree_state.agreed", level=result.agreed.rating)
+        else:
+            state = texts.plain("team.agree_state.none")
+        flag = "⚠️ " if result.flagged else ""
+        label = flag + texts.label("team.agree_item", title=result.statement.title, state=state)
+        action = callbacks.team(round_.id, "agreeone", numbers[result.statement.id])
+        rows.append((Button(label, action),))
+    rows.append(back_to_round(texts, round_.id))
+    return Screen(texts.plain("team.agree_heading"), tuple(rows))
+
+
+def agree_one(
+    texts: Texts,
+    round_: Round,
+    index: int,
+    result: StatementResult,
+    levels: Mapping[int, str],
+) -> Screen:
+    """Return one statement's spread and the five levels to record as agreed."""
+    stats = "\n".join(_result_lines(texts, result, levels))
+    text = texts.html("team.agree_one", title=result.statement.title, stats="{stats}")
+    text = text.replace("{stats}", stats)  # stats is already escaped HTML
+    rows: list[Row] = [
+        (Button(level_label(texts, levels, v), callbacks.team(round_.id, "setagreed", index, v)),)
+        for v in sorted(levels)
+    ]
+    if result.agreed is not None:
+        rows.append(
+            (Button(texts.plain("team.clear_agreed"), callbacks.team(round_.id, "unagree", index)),)
+        )
+    rows.append(
+        (
+            Button(texts.plain("team.btn.agree"), callbacks.team(round_.id, "agree")),
+            Button(texts.plain("team.back_to_round"), callbacks.team(round_.id, "open")),
+        )
+    )
+    return Screen(text, tuple(rows))
+
+
+def ask_reason(texts: Texts, round_id: int, index: int, title: str, level: str) -> Screen:
+    """Ask why the team agreed a level, with No reason to move on."""
+    rows = (
+        (Button(texts.plain("team.no_reason"), callbacks.team(round_id, "noreason", index)),),
+        back_to_round(texts, round_id),
+    )
+    return Screen(texts.html("team.ask_reason", level=level, title=title), rows)
+
+
+def confirm(texts: Texts, round_: Round, key: str, yes_key: str, action: str) -> Screen:
+    """Ask before a step that cannot be undone by accident (replace link, close)."""
+    rows = (
+        (Button(texts.plain(yes_key), callbacks.team(round_.id, action)),),
+        back_to_round(texts, round_.id),
+    )
+    return Screen(texts.html(key, name=round_.name), rows)
+
+
+def link(texts: Texts, round_: Round, link_: str, code: str) -> Screen:
+    """Return the join link and code, with a share button."""
+    message = texts.label("team.share_message", name=round_.name, organisation=round_.organisation)
+    rows = (
+        (Button(texts.plain("team.share_link"), url=share_url(link_, message)),),
+        back_to_round(texts, round_.id),
+    )
+    return Screen(texts.html("team.link", name=round_.name, link=link_, code=code), rows)
+
+
+def reminder(texts: Texts, round_: Round, organisers: str, answered: int, total: int) -> Screen:
+    """Return the reminder a member gets, with Continue rating and Stop reminders."""
+    text = texts.html(
+        "team.reminder",
+        organisers=organisers,
+        name=round_.name,
+        organisation=round_.organisation,
+        answered=answered,
+        total=total,
+    )
+    rows = (
+        (Button(texts.plain("team.continue_rating"), callbacks.team(round_.id, "rate")),),
+        (Button(texts.plain("team.btn.stoprem"), callbacks.team(round_.id, "stoprem")),),
+    )
+    return Screen(text, rows)
+
+
+def unfinished_choice(texts: Texts, items: Sequence[tuple[int, str, int, int]]) -> Screen:
+    """Ask which unfinished evaluation to continue: (id, label, answered, total) each."""
+    rows: list[Row] = [
+        (
+            Button(
+                texts.label("eval.which_item", label=label, answered=answered, total=total),
+                callbacks.continue_evaluation(evaluation_id),
+            ),
+        )
+        for evaluation_id, label, answered, total in items
+    ]
+    rows.append(back_to_menu(texts))
+    return Screen(texts.plain("eval.which"), tuple(rows))
+
+
+def statements_of(content: Content, round_: Round) -> tuple[Statement, ...]:
+    """Return the round's statements in content order."""
+    wanted = set(round_.statement_ids)
+    return tuple(s for s in content.statements if s.id in wanted)
