@@ -35,10 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search the resource catalogue")
     _add_folders(search)
     add_search_arguments(search)
-    export = commands.add_parser("export", help="write every evaluation's answers to a CSV file")
+    export = commands.add_parser(
+        "export", help="write answers to a CSV file: everyone's, or one team round's"
+    )
     export.add_argument(
         "--out", required=True, type=Path, help="the CSV file to write ('-' for stdout)"
     )
+    export.add_argument("--round", type=int, help="one team round's id (see 'rounds')")
+    export.add_argument(
+        "--kind",
+        choices=("ratings", "summary"),
+        default="ratings",
+        help="ratings: one row per answer (default); summary: one row per statement of a round",
+    )
+    commands.add_parser("rounds", help="list team rounds with their ids, organisations and counts")
     gaps = commands.add_parser(
         "search-gaps", help="list searches that found nothing, most common first"
     )
@@ -93,7 +103,11 @@ def _dispatch(
         index = SearchIndex.build(guide.content.resources, guide.content.vocabulary)
         return run_search(args, index, stdout, stdin)
     if args.command == "export":
+        if args.round is not None or args.kind == "summary":
+            return _export_round(args, settings, stdout, stderr)
         return _export(args.out, settings, stdout, stderr)
+    if args.command == "rounds":
+        return _rounds(settings, stdout, stderr)
     if args.command == "search-gaps":
         return _search_gaps(args.limit, settings, stdout, stderr)
     logs.configure(settings.log_level, settings.token)
@@ -147,6 +161,64 @@ def _export(out: Path, settings: Settings, stdout: TextIO, stderr: TextIO) -> in
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         count = write_csv(rows, handle, statement_titles=titles, rating_labels=labels)
     print(f"Wrote {count} answers to {out}", file=stdout)
+    return 0
+
+
+def _export_round(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
+    if args.round is None:
+        print("--kind summary needs --round ID (see 'workforce-guide rounds').", file=stderr)
+        return 2
+    if not settings.database.exists():
+        print(
+            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
+        )
+        return 1
+    from bot.team import Teams
+
+    guide = load_guide(settings.content_dir, settings.flows_dir)
+    with Store.open(settings.database) as store:
+        round_ = store.round(args.round)
+        if round_ is None:
+            print(f"No team round with id {args.round}. See 'workforce-guide rounds'.", file=stderr)
+            return 1
+        teams = Teams(store, guide.content, settings.admins)
+        data = teams.summary_csv(round_) if args.kind == "summary" else teams.ratings_csv(round_)
+    if str(args.out) == "-":
+        stdout.write(data.decode("utf-8-sig"))
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    rows = data.decode("utf-8-sig").count("\r\n") - 1
+    print(f"Wrote {rows} rows ({args.kind}) of round {round_.id} to {args.out}", file=stdout)
+    return 0
+
+
+def _rounds(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    if not settings.database.exists():
+        print(
+            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
+        )
+        return 1
+    with Store.open(settings.database) as store:
+        rounds = store.rounds()
+        if not rounds:
+            print("No team rounds yet.", file=stdout)
+            return 0
+        print(
+            f"{'id':>4}  {'status':<6}  {'joined':>6}  {'finished':>8}  organisation — name",
+            file=stdout,
+        )
+        for round_ in rounds:
+            members = store.members(round_.id)
+            joined = sum(1 for m in members if m.evaluation_id is not None)
+            finished = sum(1 for m in members if m.finished)
+            print(
+                f"{round_.id:>4}  {round_.status:<6}  {joined:>6}  {finished:>8}  "
+                f"{round_.organisation} — {round_.name}",
+                file=stdout,
+            )
     return 0
 
 

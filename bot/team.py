@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from bot.charts import ChartRow, team_chart
 from bot.content_model import Content, Statement
 from storage import Store
 from storage.export import format_timestamp, table_csv_bytes
@@ -250,6 +251,26 @@ class Teams:
             return False
         last = member.last_reminded_at
         return last is None or last <= now - REMINDER_EVERY
+
+    def chart(self, round_: Round) -> bytes | None:
+        """Draw the round's chart as PNG bytes, or None when nobody has rated yet."""
+        results = self.results(round_)
+        if not any(r.ratings for r in results):
+            return None
+        raters = len({name for r in results for name, _ in r.ratings})
+        rows = [
+            ChartRow(
+                title=r.statement.title,
+                ratings=tuple(rating for _, rating in r.ratings),
+                median=r.median,
+                agreed=r.agreed.rating if r.agreed else None,
+                flagged=r.flagged,
+            )
+            for r in results
+        ]
+        levels = [label for _, label in sorted(self.content.rating_labels().items())]
+        subtitle = f"{round_.organisation} · {raters} raters · {today(self.store.now())}"
+        return team_chart(rows, levels, title=round_.name, subtitle=subtitle)
 
     def ratings_csv(self, round_: Round) -> bytes:
         """Return the round's answers, a row per person and statement, as CSV bytes."""

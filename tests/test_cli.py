@@ -108,7 +108,84 @@ def test_search_gaps_lists_the_commonest_first(tmp_path: Path) -> None:
     assert "pizza" in lines[1] and "car insurance" in lines[2]
 
 
-@pytest.mark.parametrize("command", ["run", "chat", "check", "search", "export", "search-gaps"])
+def _team_database(path: Path) -> int:
+    """Make a database with one round: an organiser and two raters who disagree."""
+    with Store.open(path) as store:
+        olive = store.participant_for("1")
+        round_ = store.create_round(
+            olive,
+            organisation="Leeds",
+            name="=Round one",
+            statement_ids=["workforce-data", "provider-partnership"],
+            display_name="Olive",
+        )
+        for user, name, rating in (("2", "Ann", 1), ("3", "Ben", 4)):
+            member = store.participant_for(user)
+            store.join_round(round_.id, member, name)
+            evaluation = store.start_evaluation(member, "Leeds", round_id=round_.id)
+            store.record_rating(evaluation, "workforce-data", rating)
+        store.finish_evaluation(evaluation)
+        store.agree_rating(round_.id, "workforce-data", 2, olive)
+        store.set_agreed_reason(round_.id, "workforce-data", "Data is collected, not yet used")
+        return round_.id
+
+
+def test_rounds_lists_each_round_with_its_counts(tmp_path: Path) -> None:
+    database = tmp_path / "guide.db"
+    round_id = _team_database(database)
+    code, out, _ = run("rounds", env={"WORKFORCE_GUIDE_DB": str(database)})
+    assert code == 0
+    line = out.splitlines()[1].split()
+    assert line[:4] == [str(round_id), "open", "2", "1"] and "Leeds" in out
+
+
+def test_export_one_round_as_ratings_or_summary(tmp_path: Path) -> None:
+    database = tmp_path / "guide.db"
+    round_id = _team_database(database)
+    env = {"WORKFORCE_GUIDE_DB": str(database)}
+    ratings_file, summary_file = tmp_path / "ratings.csv", tmp_path / "summary.csv"
+
+    code, out, _ = run("export", "--round", str(round_id), "--out", str(ratings_file), env=env)
+    assert code == 0 and "Wrote 2 rows" in out
+    assert ratings_file.read_bytes().startswith(b"\xef\xbb\xbf")
+    ratings = list(csv.DictReader(io.StringIO(ratings_file.read_text("utf-8-sig"))))
+    assert [(r["name"], r["rating"]) for r in ratings] == [("Ann", "1"), ("Ben", "4")]
+    assert ratings[0]["round_name"] == "'=Round one"  # a formula is never left to run
+    assert ratings[0]["answered_at"].endswith("Z")
+    assert {r["participant"] for r in ratings}.isdisjoint({"2", "3"})
+
+    args = ("export", "--round", str(round_id), "--kind", "summary", "--out", str(summary_file))
+    code, _, _ = run(*args, env=env)
+    summary = list(csv.DictReader(io.StringIO(summary_file.read_text("utf-8-sig"))))
+    assert code == 0 and [r["statement_id"] for r in summary] == [
+        "workforce-data",
+        "provider-partnership",
+    ]
+    first = summary[0]
+    assert (first["raters"], first["median"], first["lowest"], first["highest"]) == (
+        "2",
+        "2.5",
+        "1",
+        "4",
+    )
+    assert first["flagged"] == "yes" and first["agreed_rating"] == "2"
+    assert first["team_position"] == "2" and first["team_position_source"] == "agreed"
+    assert summary[1]["raters"] == "0" and summary[1]["team_position_source"] == ""
+
+
+def test_export_of_a_round_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    database = tmp_path / "guide.db"
+    _team_database(database)
+    env = {"WORKFORCE_GUIDE_DB": str(database)}
+    code, _, err = run("export", "--round", "99", "--out", "-", env=env)
+    assert code == 1 and "No team round with id 99" in err
+    code, _, err = run("export", "--kind", "summary", "--out", "-", env=env)
+    assert code == 2 and "--round" in err
+
+
+@pytest.mark.parametrize(
+    "command", ["run", "chat", "check", "search", "export", "search-gaps", "rounds"]
+)
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (packaged_dir("content").parent / "README.md").read_text()
     assert f"workforce-guide {command}" in readme

@@ -14,7 +14,6 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import team as teamlib
-from bot.charts import ChartRow, team_chart
 from bot.team import CodeCheck, Role, StatementResult
 from bot.telegram import callbacks, team_views, views
 from bot.telegram import evaluation_handlers as evaluation
@@ -510,7 +509,7 @@ async def _chart(
     update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
 ) -> str | None:
     found = services(context)
-    picture = chart_png(found, round_)
+    picture = found.teams.chart(round_)
     if picture is None:
         return found.texts.plain("team.nothing_yet")
     await context.bot.send_photo(
@@ -525,28 +524,6 @@ async def _chart(
         Screen(round_.name, (team_views.back_to_round(found.texts, round_.id),)),
     )
     return None
-
-
-def chart_png(found: Services, round_: Round) -> bytes | None:
-    """Draw the round's chart, or None when nobody has rated yet."""
-    results = found.teams.results(round_)
-    if not any(r.ratings for r in results):
-        return None
-    raters = len({name for r in results for name, _ in r.ratings})
-    rows = [_chart_row(r) for r in results]
-    levels = [label for _, label in sorted(_levels(found).items())]
-    subtitle = f"{round_.organisation} · {raters} raters · {teamlib.today(found.store.now())}"
-    return team_chart(rows, levels, title=round_.name, subtitle=subtitle)
-
-
-def _chart_row(result: StatementResult) -> ChartRow:
-    return ChartRow(
-        title=result.statement.title,
-        ratings=tuple(r for _, r in result.ratings),
-        median=result.median,
-        agreed=result.agreed.rating if result.agreed else None,
-        flagged=result.flagged,
-    )
 
 
 async def _export(
