@@ -349,3 +349,30 @@ async def test_solo_and_team_evaluations_side_by_side_resume_asks_which(
     # A made-up evaluation id in a continue button is refused.
     await ann.tap_data("c:99999")
     assert ann.callback_answers == ["Sorry, I can't find that self-evaluation."]
+
+
+async def test_moving_on_ends_a_waiting_question(team_bot: RunningBot) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    ann = person(team_bot, ANN, "Ann")
+    code = await create_round(olive)
+    await ann.send(f"/join {code}")
+    await ann.send("Ann")
+    await ann.tap(rating_labels(ann)[1])
+    round_id = team_bot.store.rounds()[0].id
+
+    await olive.tap("Open the round")
+    await olive.tap("Agree ratings")
+    await olive.tap(olive.last.labels[0])
+    await olive.tap("3 — Implementation")
+    assert "Why did the team agree this?" in olive.last.text
+    # Olive goes back instead of typing a reason: her next message is a search again.
+    await olive.tap("Back to the round")
+    await olive.send("safe staffing")
+    assert "Here's what I found" in olive.last.text
+    agreed = next(iter(team_bot.store.agreed_ratings(round_id).values()))
+    assert agreed.rating == 3 and agreed.reason is None
+
+    # A finished team evaluation's summary leads back to the round.
+    await ann.send("An evidence note")
+    await rate_all(ann, [3, 3, 3, 3, 3, 3])
+    assert "Back to the round" in ann.last.labels

@@ -106,7 +106,12 @@ def _add_handlers(application: Application) -> None:
     # Moving on with a command or the menu ends any typed input the team screens waited for;
     # group -1 runs first and lets the update go on to its own handler.
     application.add_handler(MessageHandler(private & filters.COMMAND, team.forget_pending), -1)
-    application.add_handler(CallbackQueryHandler(team.forget_pending, pattern=r"^m:"), -1)
+    # Every button but the ones that answer the waiting question (set-up steps, "Use my name",
+    # "No reason") also ends it, so a later message is never taken for the wrong thing.
+    application.add_handler(
+        CallbackQueryHandler(team.forget_pending, pattern=r"^(?!n:|g:\d+:(?:myname|noreason)$)"),
+        -1,
+    )
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, in_group))

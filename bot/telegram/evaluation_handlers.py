@@ -226,6 +226,12 @@ async def send_summary(
     answers = found.store.answers_for(evaluation_id)
     statements = found.evaluations.statements(evaluation)
     screen = views.summary(found.texts, found.guide.content, evaluation, answers, statements)
+    if evaluation.round_id is not None:
+        # In a team round the way on is the round: its results, reminders, sharing.
+        screen = Screen(
+            screen.text,
+            (*screen.rows[:-1], team_views.back_to_round(found.texts, evaluation.round_id)),
+        )
     await send_screen(update, context.bot, screen)
 
 
