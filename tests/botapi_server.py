@@ -1,16 +1,20 @@
 """A small Bot API–compatible HTTP server on 127.0.0.1, for end-to-end tests over real HTTP.
 
 The bot under test long-polls it exactly as it polls api.telegram.org: point the bot's base URL
-at `FakeBotApi.start()`'s answer. The test plays the user (`user_sends`, `user_taps`) and reads
-the bot's answers (`wait_for_reply`). Methods are answered by the same `LocalTelegram` core the
-offline tests use, so replies are shaped, and refused, as Telegram would; this module only adds
-HTTP, the token check and the getUpdates queue. Standard library only.
+at `FakeBotApi.start()`'s answer. The test plays the users (`user_sends`, `user_taps`, each with
+an optional ``user_id``) and reads the bot's answers (`wait_for_reply`, optionally in one
+``chat_id``; `uploads` for the bytes of files it sent). Methods are answered by the same
+`LocalTelegram` core the offline tests use, so replies are shaped, and refused, as Telegram
+would; this module only adds HTTP, the token check and the getUpdates queue. Standard library
+only.
 
     server = FakeBotApi(token)
     base_url = server.start()          # "http://127.0.0.1:PORT/bot"
     server.user_sends("/start")
     menu = server.wait_for_reply(has_buttons)
     server.user_taps("Self-evaluation")
+    server.user_sends("/start", user_id=2002, first_name="Ann")  # a second person
+    server.wait_for_reply(has_buttons, chat_id=2002)  # only what Ann sees
     server.stop()
 """
 
@@ -91,6 +95,9 @@ class FakeBotApi:
         self._changed = threading.Condition()
         self._updates: list[Message] = []
         self._seen = 0  # how much of telegram.outbox wait_for_reply has handed out
+        # The same, per chat for wait_for_reply(chat_id=...): waiting in one person's chat
+        # must not hand out (and so lose) what the bot sent meanwhile to someone else.
+        self._seen_in_chat: dict[int, int] = {}
         self._stopping = False
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -181,25 +188,42 @@ class FakeBotApi:
     # -- reading the bot's side ----------------------------------------------------------------
 
     def wait_for_reply(
-        self, predicate: Callable[[Message], bool] | None = None, timeout: float = 10.0
+        self,
+        predicate: Callable[[Message], bool] | None = None,
+        timeout: float = 10.0,
+        *,
+        chat_id: int | None = None,
     ) -> Message:
         """Return the next message the bot sends or edits (that matches ``predicate``).
 
         Messages are handed out once, in order; those that do not match are skipped. The
         answer is a Bot API Message dict (edits carry ``edit_date``). Raises `NoReply`.
+        With ``chat_id``, only that chat's messages are looked at, with a cursor of its own
+        (separate from the one over all chats), so other chats' messages stay unread there.
         """
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 outbox = self.telegram.outbox
-                while self._seen < len(outbox):
-                    message = self.telegram.message_json(outbox[self._seen])
-                    self._seen += 1
+                seen = self._seen if chat_id is None else self._seen_in_chat.get(chat_id, 0)
+                found: Message | None = None
+                while found is None and seen < len(outbox):
+                    stored = outbox[seen]
+                    seen += 1
+                    if chat_id is not None and stored.chat_id != chat_id:
+                        continue
+                    message = self.telegram.message_json(stored)
                     if predicate is None or predicate(message):
-                        return message
+                        found = message
+                if chat_id is None:
+                    self._seen = seen
+                else:
+                    self._seen_in_chat[chat_id] = seen
+                if found is not None:
+                    return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise NoReply(self._no_reply_report(timeout))
+                    raise NoReply(self._no_reply_report(timeout, chat_id))
                 self._changed.wait(remaining)
 
     def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -222,6 +246,20 @@ class FakeBotApi:
     def messages(self) -> list[StoredMessage]:
         """Return every message the bot sent or edited, as it looked each time."""
         return list(self.telegram.outbox)
+
+    def uploads(self, method: str, *, chat_id: int | None = None) -> list[UploadedFile]:
+        """Return the files the bot uploaded with ``method`` (e.g. "sendPhoto"), oldest first.
+
+        Message dicts carry only a file_id, as Telegram's do; this gives the bytes behind them.
+        Refused calls are left out; ``chat_id`` keeps one chat's uploads.
+        """
+        return [
+            call.file
+            for call in self.telegram.calls_to(method)
+            if call.ok
+            and call.file is not None
+            and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
+        ]
 
     # -- serving -------------------------------------------------------------------------------
 
@@ -265,8 +303,9 @@ class FakeBotApi:
                     return []
                 self._changed.wait(remaining)
 
-    def _no_reply_report(self, timeout: float) -> str:
-        lines = [f"The bot sent or edited nothing (matching) within {timeout:g} s."]
+    def _no_reply_report(self, timeout: float, chat_id: int | None = None) -> str:
+        where = "" if chat_id is None else f" in chat {chat_id}"
+        lines = [f"The bot sent or edited nothing (matching){where} within {timeout:g} s."]
         recent = self.telegram.calls[-8:]
         if recent:
             lines.append("Its last Bot API calls:")
@@ -276,6 +315,11 @@ class FakeBotApi:
             ]
         else:
             lines.append("It made no Bot API calls besides getUpdates.")
+        if chat_id is not None:
+            # What that person sees last is usually the quickest clue to a wrong expectation.
+            shown = [m for m in self.telegram.outbox if m.chat_id == chat_id][-2:]
+            lines.append(f"The last it sent or edited in chat {chat_id}:")
+            lines += [f"  {(m.text or '')[:80]!r} {m.buttons}" for m in shown] or ["  (nothing)"]
         return "\n".join(lines)
 
 
