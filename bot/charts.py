@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -89,7 +89,7 @@ def team_chart(
 
     fig = Figure(figsize=(FIG_WIDTH, 10.0), dpi=DPI, facecolor="white")
     canvas = FigureCanvasAgg(fig)
-    renderer = canvas.get_renderer()
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
 
     def wrap(text: str, width_in: float, prop: FontProperties, max_lines: int = 0) -> list[str]:
         return _wrap(text, width_in * 72, prop, renderer, max_lines)
@@ -173,7 +173,7 @@ def team_chart(
     buffer = io.BytesIO()
     # No "Software" entry: the PNG then carries no version string, and the same input gives the
     # same bytes on the same machine.
-    canvas.print_png(buffer, metadata={"Software": None})
+    canvas.print_png(buffer, metadata={"Software": None})  # type: ignore[no-untyped-call]
     return buffer.getvalue()
 
 
@@ -199,7 +199,9 @@ def _check(rows: Sequence[ChartRow], levels: Sequence[str]) -> None:
             )
 
 
-def _font(size: float, weight: str = "normal", style: str = "normal") -> FontProperties:
+def _font(
+    size: float, weight: str = "normal", style: Literal["normal", "italic"] = "normal"
+) -> FontProperties:
     """Return the chart's font at this size, weight and style."""
     from matplotlib.font_manager import FontProperties
 
@@ -210,10 +212,11 @@ def _wrap(
     text: str, width_pt: float, prop: FontProperties, renderer: RendererBase, max_lines: int
 ) -> list[str]:
     """Wrap text to lines no wider than width_pt as drawn, ending in … past max_lines."""
-    scale = 72 / renderer.dpi  # the renderer measures in pixels
+    scale = 72 / float(renderer.dpi)  # type: ignore[attr-defined]  # measures in pixels
 
     def width(line: str) -> float:
-        return renderer.get_text_width_height_descent(line, prop, ismath=False)[0] * scale
+        measured = renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
+        return float(measured) * scale
 
     lines: list[str] = []
     for word in text.split():

@@ -27,7 +27,7 @@ import heapq
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -418,9 +418,9 @@ class SearchIndex:
                 title_hits[doc] = title_hits.get(doc, 0) + 1
         for rarity, docs, concept in matched[:common]:
             for doc in raw:
-                weight = docs.get(doc)
-                if weight is not None:
-                    raw[doc] += rarity * weight
+                extra = docs.get(doc)
+                if extra is not None:
+                    raw[doc] += rarity * extra
             titled = self._title_docs(concept)
             for doc in raw if len(raw) < len(titled) else titled:
                 if doc in titled and doc in raw:
@@ -585,7 +585,7 @@ class SearchIndex:
                     merged[doc] = value
         return merged
 
-    def _title_docs(self, concept: _Concept) -> Iterable[int]:
+    def _title_docs(self, concept: _Concept) -> Collection[int]:
         """Return the entries whose title contains the concept."""
         if len(concept.alternatives) == 1:
             return self._title_postings.get(concept.alternatives[0][0], ())

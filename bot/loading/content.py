@@ -162,9 +162,9 @@ def _resource_references(marks: Marks, content: Content) -> list[Problem]:
                 problems.append(
                     marks.problem(resource.statements, index, f"unknown statement '{statement}'")
                 )
-    for topic in content.topics:
-        if not used_topics[topic.id]:
-            problems.append(marks.problem(topic, "id", f"topic '{topic.id}' has no resources"))
+    for unused in content.topics:
+        if not used_topics[unused.id]:
+            problems.append(marks.problem(unused, "id", f"topic '{unused.id}' has no resources"))
     return problems
 
 

@@ -212,13 +212,19 @@ def _questions(flow: Flow, marks: Marks, env: FlowEnvironment) -> list[Problem]:
 def _templates(flow: Flow, marks: Marks, env: FlowEnvironment) -> list[Problem]:
     problems = []
     saved_outside = {
-        s.save_as for s, loop in _all_steps(flow) if loop is None and getattr(s, "save_as", None)
+        s.save_as
+        for s, loop in _all_steps(flow)
+        if loop is None and isinstance(s, ChoiceStep | RatingStep | TextStep) and s.save_as
     }
     for step, loop in _all_steps(flow):
         known = set(env.remembered) | saved_outside
         if loop is not None:
             known |= set(env.lists.get(loop.over, frozenset())) | {"n", "total"}
-            known |= {s.save_as for s in loop.steps if getattr(s, "save_as", None)}
+            known |= {
+                s.save_as
+                for s in loop.steps
+                if isinstance(s, ChoiceStep | RatingStep | TextStep) and s.save_as
+            }
         texts: list[tuple[object, str, str]] = []
         if isinstance(step, MessageStep | ChoiceStep | RatingStep | TextStep | EndStep):
             texts.append((step, "text", step.text))

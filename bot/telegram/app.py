@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -31,6 +32,9 @@ from bot.telegram import team_handlers as team
 from bot.telegram.services import SERVICES_KEY, Services, services
 from storage import Store
 
+# The Application as built here: python-telegram-bot's default context and data types.
+BotApplication = Application[Any, ContextTypes.DEFAULT_TYPE, Any, Any, Any, Any]
+
 log = logging.getLogger(__name__)
 
 # Without a token the bot talks to an in-process stand-in for Telegram (the terminal chat and
@@ -58,7 +62,7 @@ def build_application(
     guide: Guide | None = None,
     store: Store | None = None,
     request: BaseRequest | None = None,
-) -> Application:
+) -> BotApplication:
     """Build the bot: check content (raising ContentError), open the store, wire handlers."""
     guide = guide or load_guide(settings.content_dir, settings.flows_dir)
     owns_store = store is None
@@ -71,7 +75,7 @@ def build_application(
     builder = builder.post_init(_set_commands)
     if owns_store:
 
-        async def close_store(_: Application) -> None:
+        async def close_store(_: BotApplication) -> None:
             store.close()
 
         builder = builder.post_shutdown(close_store)
@@ -88,7 +92,7 @@ def build_application(
     return application
 
 
-def _add_handlers(application: Application) -> None:
+def _add_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     commands = {
         "start": menu.start,
@@ -123,7 +127,7 @@ def _add_handlers(application: Application) -> None:
     application.add_error_handler(on_error)
 
 
-async def _set_commands(application: Application) -> None:
+async def _set_commands(application: BotApplication) -> None:
     """Publish the command menu (the / list in Telegram's chat box)."""
     texts = application.bot_data[SERVICES_KEY].texts
     await application.bot.set_my_commands(

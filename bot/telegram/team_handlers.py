@@ -409,7 +409,8 @@ async def on_team(
     handler = _ACTIONS.get(press.action)
     if handler is None:
         return found.texts.plain("eval.button_gone")
-    return await handler(update, context, round_, press)
+    notice: str | None = await handler(update, context, round_, press)
+    return notice
 
 
 async def _join_with_first_name(
@@ -456,11 +457,11 @@ async def _rate(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Roun
         await evaluation.send_summary(update, context, evaluation_id)
         return
     await evaluation.tidy(update, context, found.evaluations.position(who))
-    position = found.evaluations.switch_to(who, evaluation_id)
-    if position is None:
+    switched = found.evaluations.switch_to(who, evaluation_id)
+    if switched is None:
         await send_screen(update, context.bot, Screen(found.texts.plain("team.not_found")))
         return
-    await evaluation.ask(update, context, who, position)
+    await evaluation.ask(update, context, who, switched)
 
 
 async def _round_closed(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round) -> None:

@@ -198,12 +198,14 @@ def summary(
         lines.append(texts.plain("summary.reading_heading"))
         shown_resources: list[Resource] = []
         for statement_id in low:
-            statement = content.statement(statement_id)
+            low_statement = content.statement(statement_id)
             tied = content.resources_for_statement(statement_id)
-            if statement is None or not tied:
+            if low_statement is None or not tied:
                 continue
             names = "; ".join(r.title for r in tied[:3])
-            lines.append(texts.html("summary.reading_line", title=statement.title, resources=names))
+            lines.append(
+                texts.html("summary.reading_line", title=low_statement.title, resources=names)
+            )
             shown_resources += [r for r in tied[:3] if r not in shown_resources]
         rows += [(Button(r.title, callbacks.resource(r.id)),) for r in shown_resources[:8]]
     elif evaluation.answered:
@@ -223,7 +225,7 @@ def results_list(
             back_to_menu(texts),
         )
         return Screen(texts.plain("results.none"), rows)
-    buttons = []
+    buttons: list[tuple[Button, ...]] = []
     for evaluation in evaluations[:20]:
         label = texts.plain("results.item").format(
             organisation=evaluation.organisation or texts.plain("results.no_organisation"),
