@@ -403,9 +403,10 @@ def _draw_row(
             ys,
             s=DOT_PT**2,
             color=DOT,
-            alpha=0.6,
-            edgecolors=DOT,
-            linewidths=1,
+            alpha=0.9,
+            # A white rim keeps each dot distinct where dots touch or sit on the median bar.
+            edgecolors="white",
+            linewidths=1.5,
             zorder=3,
         )
 

@@ -63,6 +63,7 @@ class Progress:
     organisation: str | None
     answered: int
     total: int
+    round_name: str | None = None  # set when the evaluation belongs to a team round
 
 
 class RoundClosedError(Exception):
@@ -123,11 +124,18 @@ class Evaluations:
     def progress(self, position: Position) -> Progress:
         """Return the organisation and how many statements are answered."""
         evaluation = self.store.evaluation(position.evaluation_id)
+        round_ = self._round(evaluation)
         return Progress(
             organisation=evaluation.organisation if evaluation else None,
             answered=evaluation.answered if evaluation else 0,
             total=len(self.statements(evaluation)),
+            round_name=round_.name if round_ else None,
         )
+
+    def can_continue(self, position: Position) -> bool:
+        """Tell whether answers can still be given: not in a closed team round."""
+        round_ = self.round_of(position)
+        return round_ is None or round_.is_open
 
     def begin(self, participant: str, round_: Round | None = None) -> tuple[Position, Turn]:
         """Start a new evaluation, alone or in a round; set aside the one in progress."""
@@ -174,8 +182,13 @@ class Evaluations:
         return position
 
     def unfinished(self, participant: str) -> list[Evaluation]:
-        """Return the person's evaluations still in progress, newest first."""
-        return [e for e in self.store.evaluations_for(participant) if e.status != "finished"]
+        """Return the person's evaluations that can still be continued, newest first."""
+        kept = []
+        for evaluation in self.store.evaluations_for(participant):
+            round_ = self._round(evaluation)
+            if evaluation.status != "finished" and (round_ is None or round_.is_open):
+                kept.append(evaluation)
+        return kept
 
     def round_of(self, position: Position) -> Round | None:
         """Return the team round the position's evaluation belongs to, if any."""

@@ -8,7 +8,8 @@ import sys
 REDACTED = "[token]"
 
 # httpx logs every request URL at INFO, and Telegram URLs carry the token: keep them quiet.
-QUIET_LOGGERS = ("httpx", "httpcore")
+# APScheduler (the JobQueue) logs every job it runs at INFO: noise in the terminal chat.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")
 
 
 class RedactToken(logging.Filter):

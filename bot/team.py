@@ -17,8 +17,10 @@ from bot.content_model import Content, Statement
 from storage import Store
 from storage.export import format_timestamp, table_csv_bytes
 from storage.models import AgreedRating, Member, Round, TeamAnswer
+from storage.rounds import CODE_LENGTH
 
 FLAG_SPREAD = 2  # raters this many levels apart or more should talk it through
+MIN_SHARED_RATERS = 3  # fewer, and a shared median and spread would give away someone's rating
 REMINDER_EVERY = timedelta(days=1)  # at most one reminder a day per person
 ROUND_NAME_MAX = 80
 DISPLAY_NAME_MAX = 40
@@ -173,6 +175,26 @@ def talk_first(results: Sequence[StatementResult]) -> list[StatementResult]:
     return sorted(results, key=lambda r: not r.flagged)
 
 
+_CODE_LOOKALIKES = str.maketrans({"i": "1", "l": "1", "o": "0"})
+
+
+def normalise_code(text: str) -> str:
+    """Read a code as typed: any case, with spaces or dashes, o for 0 and i or l for 1."""
+    kept = "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
+    return kept.translate(_CODE_LOOKALIKES)
+
+
+def looks_like_code(text: str) -> bool:
+    """Tell whether a message could be a round code on its own (to try it before a search)."""
+    # 16 characters, perhaps grouped with dashes or spaces: at most 24 as typed.
+    return len(text.strip()) <= 24 and len(normalise_code(text)) == CODE_LENGTH
+
+
+def show_code(code: str) -> str:
+    """Write a code in groups of four, easier to read out and type: k7m2-x9qp-4trz-wd8h."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def default_round_name(now: datetime) -> str:
     """Return a sensible round name for this month."""
     return f"Workforce self-evaluation, {now:%B %Y}"
@@ -214,6 +236,7 @@ class Teams:
 
     def check_code(self, code: str) -> CodeResult:
         """Tell what a code opens, refusing made-up, replaced, used and closed ones."""
+        code = normalise_code(code)
         found = self.store.find_code(code) if code else None
         if found is None:
             return CodeResult(CodeCheck.UNKNOWN, code=code)
@@ -227,6 +250,17 @@ class Teams:
             return CodeResult(CodeCheck.CLOSED, round_, code)
         kind = CodeCheck.ORGANISER if found.purpose == "organiser" else CodeCheck.JOIN
         return CodeResult(kind, round_, code)
+
+    def unique_name(self, participant_id: str, organisation: str, name: str) -> str:
+        """Return the round name, numbered if the person already runs one so named."""
+        taken = {
+            r.name for r in self.store.rounds_of(participant_id) if r.organisation == organisation
+        }
+        candidate, n = name, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{name} ({n})"
+        return candidate
 
     def organisers(self, round_id: int) -> list[Member]:
         """Return the round's organisers."""
@@ -269,7 +303,7 @@ class Teams:
             for r in results
         ]
         levels = [label for _, label in sorted(self.content.rating_labels().items())]
-        subtitle = f"{round_.organisation} · {raters} raters · {today(self.store.now())}"
+        subtitle = f"{round_.organisation} · {raters} people rated · {today(self.store.now())}"
         return team_chart(rows, levels, title=round_.name, subtitle=subtitle)
 
     def ratings_csv(self, round_: Round) -> bytes:

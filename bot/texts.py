@@ -134,6 +134,11 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
             "team.role.participant",
             "team.role.admin",
             "team.start",
+            "team.have_code",
+            "team.ask_code",
+            "team.share_organiser_link",
+            "team.share_yes",
+            "team.reminder_stop",
             "team.all_rounds",
             "team.back_to_round",
             "team.ask_organisation",
@@ -197,7 +202,8 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
         ],
         _NONE,
     ),
-    "team.round_item": _names("name", "role"),
+    "team.round_item": _names("n", "name"),
+    "team.round_line": _names("n", "name", "organisation", "role"),
     "team.use_organisation": _names("organisation"),
     "team.use_round_name": _names("name"),
     "team.statement_on": _names("title"),
@@ -252,6 +258,15 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
     "team.chart_caption": _names("name"),
     "eval.which_item": _names("answered", "label", "total"),
 }
+TEAM_TEXTS.update(
+    {
+        "team.result_median_between": _names("median", "lower", "upper"),
+        "team.shared_too_few_line": _names("title", "mine"),
+        "team.share_confirm": _names("count", "names"),
+        "team.shared_notice": _names("organisers", "name", "organisation"),
+        "eval.in_progress_round": _names("name", "organisation", "answered", "total"),
+    }
+)
 REQUIRED_TEXTS.update(TEAM_TEXTS)
 
 

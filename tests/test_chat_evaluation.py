@@ -265,3 +265,16 @@ async def test_cancel_pauses_and_free_text_is_then_a_search(chat: LocalChat) -> 
     assert "Paused" in chat.last.text
     await chat.send("safe staffing")
     assert "safe staffing" in chat.last.text.lower()
+
+
+async def test_going_back_never_offers_skip_over_an_answer(chat: LocalChat) -> None:
+    await start_evaluation(chat)
+    await chat.tap(rating_labels(chat)[3])
+    await chat.send("We review supervision notes every quarter")
+    assert "Note saved." in [m.text for m in chat.replies]
+    await chat.tap("⬅ Back")
+    assert "Your note so far" in chat.last.text
+    # Skip here would wipe the note: Keep my answer moves on instead.
+    assert "Skip" not in chat.last.labels and "Keep my answer" in chat.last.labels
+    await chat.tap("⬅ Back")
+    assert "Skip" not in chat.last.labels

@@ -13,12 +13,13 @@ import pytest
 
 from bot.config import Settings
 from bot.loading import Guide
+from bot.team import show_code
 from bot.telegram.local_chat import BotMessage, LocalChat
 from tests.conftest import RunningBot, running_bot
 
 ORGANISATION = "Leeds City Council"
 OLIVE, ANN, BEN, CAT, DAN, EVE = 2001, 2002, 2003, 2004, 2005, 2006  # Eve is an admin
-CODE = re.compile(r"start=([A-Za-z0-9_-]+)")
+CODE = re.compile(r"start=([0-9a-z]+)")
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ async def create_round(olive: LocalChat, *, leave_out: str | None = None) -> str
     match = CODE.search(created.text)
     assert match is not None, created.text
     code = match[1]
-    assert f"/join {code}" in created.text
+    assert f"/join {show_code(code)}" in created.text
     assert len(code) >= 16 and re.fullmatch(r"[A-Za-z0-9_-]{1,64}", code)
     return code
 
@@ -105,7 +106,7 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
     await ann.send(f"/start {code}")
     intro = ann.last.text
     assert "Workforce self-evaluation" in intro and ORGANISATION in intro and "Olive" in intro
-    assert "organisers will see your ratings and evidence notes" in intro
+    assert "co-organisers they add) will see your ratings and evidence notes" in intro
     await ann.send("Ann P (expert by experience)")
     assert "Statement 1 of 7" in ann.last.text
     assert "Which council" not in "".join(m.text for m in ann.replies)
@@ -127,7 +128,8 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
 
     # The organiser sees progress, by chosen name.
     await olive.send("/team")
-    await olive.tap("Workforce self-evaluation, " + olive.last.labels[1].split(", ", 1)[1])
+    assert f"{ORGANISATION} · organiser" in olive.last.text
+    await olive.tap(next(label for label in olive.last.labels if label.startswith("1. ")))
     screen = olive.last.text
     assert "3 joined to rate · 2 finished" in screen
     assert "Still rating: Cat (2/7)" in screen
@@ -179,16 +181,24 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
 
     # Participants see nothing of the team until it is shared; then only the aggregate.
     await ann.send("/team")
-    await ann.tap(next(label for label in ann.last.labels if "(rating)" in label))
+    assert "taking part" in ann.last.text
+    await ann.tap(next(label for label in ann.last.labels if label.startswith("1. ")))
     assert "Team results" not in ann.last.labels and "Results" not in ann.last.labels
     await olive.tap("Back to the round")
     await olive.tap("Share results with the team")
+    assert "1 still rating: Cat. If you share now" in olive.last.text
+    await olive.tap("Yes, share now")
     assert "Results shared" in olive.replies[0].text
+    notice = await wait_for(ann, "shared the team's results")
+    assert "Team results" in notice.labels
     await ann.send("/team")
-    await ann.tap(next(label for label in ann.last.labels if "(rating)" in label))
+    assert "taking part" in ann.last.text
+    await ann.tap(next(label for label in ann.last.labels if label.startswith("1. ")))
     await ann.tap("Team results")
     shared = ann.last.text
     assert "2 (agreed)" in shared and "(median)" in shared
+    # Two raters only: a median and spread would give the other person's rating away.
+    assert "Too few ratings to show without giving away someone's own" in shared
     assert "Ben" not in shared and "Supervision" not in shared and "Olive" not in shared
 
     # Exports: the ratings CSV, the summary CSV and the chart.
@@ -225,15 +235,18 @@ async def test_closing_replacing_and_made_up_codes_are_refused_politely(
     await dan.send(f"/join {code}")
     assert "closed, so nobody can join it now" in dan.last.text
     # Cat's waiting question no longer takes answers, and nothing is stored.
-    await cat.send("/resume")
     await cat.tap(rating_labels(cat)[3])
     assert "closed, so answers can't change" in cat.last.text
+    await cat.send("/resume")
+    assert "closed, so answers can't change" in cat.last.text
+    assert not rating_labels(cat)
     evaluation_id = team_bot.store.round_evaluation(
         round_id, team_bot.store.participant_for(str(CAT))
     )
     assert evaluation_id is not None and team_bot.store.answers_for(evaluation_id) == {}
 
     await olive.tap("Reopen the round")
+    await olive.tap("Invite people")
     await olive.tap("Replace the join link")
     await olive.tap("Yes, replace it")
     new_code = CODE.search(olive.last.text)
@@ -252,6 +265,7 @@ async def test_a_co_organiser_link_works_once(team_bot: RunningBot) -> None:
     dan = person(team_bot, DAN, "Dan")
     await create_round(olive)
     await olive.tap("Open the round")
+    await olive.tap("Invite people")
     await olive.tap("Add a co-organiser")
     match = CODE.search(olive.last.text)
     assert match is not None
@@ -301,8 +315,8 @@ async def test_nobody_reaches_a_round_they_have_no_role_in(team_bot: RunningBot)
 
     # An admin named in WORKFORCE_GUIDE_ADMINS sees every round.
     await eve.send("/team")
-    admin_item = next(label for label in eve.last.labels if "(admin)" in label)
-    await eve.tap(admin_item)
+    assert f"{ORGANISATION} · admin" in eve.last.text
+    await eve.tap(next(label for label in eve.last.labels if label.startswith("1. ")))
     await eve.tap("Results")
     assert "Ann: A private note" in eve.last.text
 
@@ -376,3 +390,68 @@ async def test_moving_on_ends_a_waiting_question(team_bot: RunningBot) -> None:
     await ann.send("An evidence note")
     await rate_all(ann, [3, 3, 3, 3, 3, 3])
     assert "Back to the round" in ann.last.labels
+
+
+async def test_codes_are_forgiving_to_type_and_members_are_never_turned_away(
+    team_bot: RunningBot,
+) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    ann = person(team_bot, ANN, "Ann")
+    ben = person(team_bot, BEN, "Ben")
+    code = await create_round(olive)
+
+    # Ann finds "I have a code" on the team screen and types it in capitals, with spaces.
+    await ann.send("/team")
+    await ann.tap("I have a code to join")
+    await ann.send(" ".join(show_code(code).upper().split("-")))
+    assert "Join a team self-evaluation" in ann.last.text
+    await ann.send("Ann")
+    # Ben pastes the grouped code on its own, with no /join.
+    await ben.send(show_code(code))
+    assert "Join a team self-evaluation" in ben.last.text
+    await ben.tap("Use “Ben”")
+
+    # After the link is replaced, a member using the old one is taken back to the round.
+    await olive.tap("Open the round")
+    await olive.tap("Invite people")
+    await olive.tap("Replace the join link")
+    await olive.tap("Yes, replace it")
+    await ann.send(f"/start {code}")
+    assert any("You're already in" in m.text for m in ann.replies)
+
+    # A member made co-organiser keeps the name the team knows.
+    await olive.tap("Back to the round")
+    await olive.tap("Invite people")
+    await olive.tap("Add a co-organiser")
+    assert "Send the organiser link to one person" in olive.last.labels
+    invite = CODE.search(olive.last.text)
+    assert invite is not None
+    await ann.send(f"/start {invite[1]}")
+    await ann.tap("Use “Ann”")
+    round_id = team_bot.store.rounds()[0].id
+    member = team_bot.store.member(round_id, team_bot.store.participant_for(str(ANN)))
+    assert member is not None and member.is_organiser and member.display_name == "Ann"
+
+
+async def test_a_second_round_with_the_same_name_is_numbered(team_bot: RunningBot) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    await create_round(olive)
+    await create_round(olive)
+    names = sorted(r.name for r in team_bot.store.rounds())
+    assert names[1] == names[0] + " (2)"
+    await olive.send("/team")
+    assert "1. " in olive.last.text and "2. " in olive.last.text
+
+
+async def test_a_half_way_median_is_not_called_a_level(team_bot: RunningBot) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    ann, ben = person(team_bot, ANN, "Ann"), person(team_bot, BEN, "Ben")
+    code = await create_round(olive, leave_out=None)
+    for chat, level in ((ann, 2), (ben, 3)):
+        await chat.send(f"/join {code}")
+        await chat.send(chat.user["first_name"])
+        await chat.tap(rating_labels(chat)[level - 1])
+        await chat.tap("Skip")
+    await olive.tap("Open the round")
+    await olive.tap("Results")
+    assert "the median is 2.5, between 2 — Developing and 3 — Implementation" in olive.last.text

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.team import show_code
 from tests.botapi_server import FakeBotApi, NoReply, button_labels
 from tests.test_run_cli_local_bot_api import (
     BOT_TOKEN,
@@ -150,7 +151,7 @@ def create_round(chats: Chats) -> str:
     # The link must name the bot Telegram says it is (getMe), or tapping it opens another bot.
     username = chats.server.telegram.bot_user["username"]
     assert f"https://t.me/{username}?start={code}" in ready["text"]
-    assert f"/join {code}" in ready["text"]
+    assert f"/join {show_code(code)}" in ready["text"]
     return code
 
 

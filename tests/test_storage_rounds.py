@@ -58,8 +58,8 @@ def test_codes_are_long_random_and_fit_telegram_deep_links(store: Store) -> None
     codes = {store.replace_join_code(round_id) for _ in range(50)}
     assert len(codes) == 50
     for code in codes:
-        # 12 random bytes: 96 bits, as 16 URL-safe characters.
-        assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code)
+        # 16 characters of a 32-letter alphabet: 80 random bits, and no i, l, o or u.
+        assert re.fullmatch(r"[0-9a-hjkmnp-tv-z]{16}", code)
 
 
 def test_replacing_a_join_code_retires_the_old_one_at_once(store: Store) -> None:

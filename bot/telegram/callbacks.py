@@ -27,6 +27,7 @@ MENU_ITEMS = frozenset(
         "export",
         "team",
         "newround",
+        "joincode",
     }
 )
 EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})
@@ -56,7 +57,8 @@ TEAM_ACTIONS = frozenset(
         "setagreed",  # record an agreed level (index.level)
         "unagree",  # clear an agreed rating (index)
         "noreason",  # agree without giving a reason (index)
-        "share",  # share the aggregate results with the team
+        "share",  # share the aggregate results with the team (asks first if some still rate)
+        "shareyes",
         "unshare",
         "link",  # show the join link and code
         "renew",  # ask before replacing the join link

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
@@ -21,7 +23,7 @@ async def evaluate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     who = participant(update, context)
     position = found.evaluations.position(who)
-    if position is not None:
+    if position is not None and found.evaluations.can_continue(position):
         progress = found.evaluations.progress(position)
         await send_screen(update, context.bot, views.in_progress(found.texts, progress))
         return
@@ -61,6 +63,12 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             items.append((item.id, label, item.answered, total))
         await send_screen(update, context.bot, team_views.unfinished_choice(found.texts, items))
         return
+    if position is not None and not found.evaluations.can_continue(position):
+        await tidy(update, context, position)
+        if not unfinished:
+            await _round_closed(update, context, position)
+            return
+        position = None
     if position is None and unfinished:
         position = found.evaluations.switch_to(who, unfinished[0].id)
     if position is None:
@@ -121,7 +129,7 @@ async def pause_if_active(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if position.active:
         await drop_buttons(context.bot, _chat_id(update), position.message_id)
         found.evaluations.pause(who, position)
-    return True
+    return found.evaluations.can_continue(position)
 
 
 async def on_press(
@@ -193,6 +201,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
         await ask(update, context, who, position)
         return
     await _close_question(update, context, None, position, prompt, turn)
+    if prompt.kind == "text" and turn.saved and turn.saved[0].item_id is not None:
+        # A typed answer gets no edited "Your answer" line like a tap does: say it was kept.
+        await send_screen(update, context.bot, Screen(found.texts.plain("eval.note_saved")))
     await show_turn(update, context, who, moved, turn)
 
 
@@ -225,6 +236,10 @@ async def send_summary(
     assert evaluation is not None
     answers = found.store.answers_for(evaluation_id)
     statements = found.evaluations.statements(evaluation)
+    round_ = found.store.round(evaluation.round_id) if evaluation.round_id else None
+    if round_ is not None:
+        # Name the round in the heading: a team's summary is not a solo one.
+        evaluation = replace(evaluation, organisation=f"{round_.name} — {round_.organisation}")
     screen = views.summary(found.texts, found.guide.content, evaluation, answers, statements)
     if evaluation.round_id is not None:
         # In a team round the way on is the round: its results, reminders, sharing.

@@ -134,6 +134,7 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
             "privacy": privacy,
             "team": team.team_command,
             "newround": team.new_round,
+            "joincode": team.ask_code,
         }
         if item in pages:
             await pages[item](update, context)

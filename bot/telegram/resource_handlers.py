@@ -7,6 +7,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.search import Band
+from bot.team import looks_like_code
 from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram import team_handlers as team
 from bot.telegram import views
@@ -31,6 +32,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message = update.effective_message
     assert message is not None and message.text is not None
+    if looks_like_code(message.text) and found.teams.check_code(message.text).round is not None:
+        # A join code pasted on its own, without /join: open it rather than search for it.
+        await team.open_code(update, context, message.text)
+        return
     await search(update, context, message.text)
 
 

@@ -31,6 +31,7 @@ NEW_NAME = "new-name"
 NEW_STATEMENTS = "new-statements"
 NEW_DISPLAY_NAME = "new-display-name"
 DISPLAY_NAME = "display-name"
+JOIN_CODE = "join-code"
 AGREED_REASON = "agreed-reason"
 ORGANISER_ONLY = frozenset(
     {
@@ -43,6 +44,7 @@ ORGANISER_ONLY = frozenset(
         "unagree",
         "noreason",
         "share",
+        "shareyes",
         "unshare",
         "link",
         "renew",
@@ -85,6 +87,17 @@ async def new_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_screen(
         update, context.bot, team_views.ask(found.texts, "team.ask_organisation", *suggestions)
     )
+
+
+async def ask_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for the code an organiser gave, to join without the link."""
+    found = services(context)
+    found.store.set_pending(participant(update, context), JOIN_CODE, {})
+    rows = (
+        (Button(found.texts.plain("menu.team"), callbacks.menu("team")),),
+        views.back_to_menu(found.texts),
+    )
+    await send_screen(update, context.bot, Screen(found.texts.plain("team.ask_code"), rows))
 
 
 async def on_setup(
@@ -223,11 +236,13 @@ async def _create(
     found = services(context)
     who = participant(update, context)
     data = pending.data
+    organisation = str(data["organisation"])
+    name = found.teams.unique_name(who, organisation, str(data["name"]))
     with found.store.transaction():
         round_ = found.store.create_round(
             who,
-            organisation=str(data["organisation"]),
-            name=str(data["name"]),
+            organisation=organisation,
+            name=name,
             statement_ids=[str(s) for s in data["chosen"]],
             display_name=display_name,
         )
@@ -261,24 +276,23 @@ async def open_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     who = participant(update, context)
     await evaluation.pause_if_active(update, context)
     result = found.teams.check_code(code)
+    member = found.store.member(result.round.id, who) if result.round else None
+    organiser = result.check == CodeCheck.ORGANISER
+    if result.round is not None and member is not None and (member.is_organiser or not organiser):
+        # Already in: an old or replaced link still brings a member back to their round.
+        text = found.texts.html("team.already_member", name=result.round.name)
+        await send_screen(update, context.bot, Screen(text))
+        await show_round(update, context, result.round.id)
+        return
     if result.round is None or result.check not in (CodeCheck.JOIN, CodeCheck.ORGANISER):
         await _refuse_code(update, context, result)
         return
     round_ = result.round
-    member = found.store.member(round_.id, who)
-    organiser = result.check == CodeCheck.ORGANISER
-    if member is not None and (member.is_organiser or not organiser):
-        text = found.texts.html("team.already_member", name=round_.name)
-        await send_screen(update, context.bot, Screen(text))
-        await show_round(update, context, round_.id)
-        return
-    found.store.set_pending(who, DISPLAY_NAME, {"round_id": round_.id, "code": code})
+    found.store.set_pending(who, DISPLAY_NAME, {"round_id": round_.id, "code": result.code})
+    # A member becoming a co-organiser keeps the name the team already knows.
+    suggested = member.display_name if member is not None else _first_name(update)
     screen = team_views.join_intro(
-        found.texts,
-        round_,
-        found.teams.organisers(round_.id),
-        _first_name(update),
-        organiser=organiser,
+        found.texts, round_, found.teams.organisers(round_.id), suggested, organiser=organiser
     )
     await send_screen(update, context.bot, screen)
 
@@ -352,6 +366,9 @@ async def on_pending_text(
         await send_screen(update, context.bot, screen)
     elif pending.kind == DISPLAY_NAME:
         await _join(update, context, pending, text)
+    elif pending.kind == JOIN_CODE:
+        found.store.clear_pending(participant(update, context))
+        await open_code(update, context, text)
     elif pending.kind == AGREED_REASON:
         await _save_reason(update, context, pending, text)
     else:
@@ -420,7 +437,9 @@ async def _join_with_first_name(
     pending = found.store.pending(participant(update, context))
     if pending is None or pending.kind != DISPLAY_NAME or pending.data.get("round_id") != round_id:
         return found.texts.plain("team.setup_gone")
-    await _join(update, context, pending, _first_name(update))
+    member = found.store.member(round_id, participant(update, context))
+    name = member.display_name if member is not None else _first_name(update)
+    await _join(update, context, pending, name)
     return None
 
 
@@ -701,19 +720,26 @@ async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
     # Claimed in the store first: a second tap, or a restart, cannot send a second one today.
     if not found.store.claim_reminder(round_.id, member.participant_id, teamlib.REMINDER_EVERY):
         return
-    chat = found.store.user_key(member.participant_id)
-    if chat is None or not chat.isdigit():
-        return
     organisers = ", ".join(m.display_name for m in found.teams.organisers(round_.id))
     screen = team_views.reminder(
         found.texts, round_, organisers, member.answered, len(round_.statement_ids)
     )
+    await _send_to_member(context, member.participant_id, screen)
+
+
+async def _send_to_member(
+    context: ContextTypes.DEFAULT_TYPE, participant_id: str, screen: Screen
+) -> None:
+    """Send a message nobody asked for (a reminder, a notice) to a member's private chat."""
+    chat = services(context).store.user_key(participant_id)
+    if chat is None or not chat.isdigit():
+        return
     try:
         await send_to_chat(context.bot, int(chat), screen)
     except Forbidden:
-        log.info("a member of round %s has blocked the bot; no reminder sent", round_.id)
+        log.info("a round member has blocked the bot; nothing sent")
     except TelegramError as error:
-        log.warning("could not send a reminder for round %s: %s", round_.id, error)
+        log.warning("could not send a message to a round member: %s", error)
 
 
 async def _reminders(
@@ -733,11 +759,37 @@ async def _share(
     update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: callbacks.TeamPress
 ) -> None:
     found = services(context)
-    shared = press.action == "share"
+    shared = press.action in ("share", "shareyes")
+    waiting = found.teams.still_rating(round_.id)
+    if press.action == "share" and waiting:
+        await send_screen(
+            update, context.bot, team_views.share_confirm(found.texts, round_, waiting)
+        )
+        return
     found.store.set_round_shared(round_.id, shared)
     key = "team.shared_now" if shared else "team.unshared_now"
     await send_screen(update, context.bot, Screen(found.texts.plain(key)))
     await show_round(update, context, round_.id)
+    if shared and context.job_queue is not None:
+        who = participant(update, context)
+        others = [m for m in found.store.members(round_.id) if m.participant_id != who]
+        for n, member in enumerate(others):
+            data = {"round_id": round_.id, "participant_id": member.participant_id}
+            context.job_queue.run_once(send_shared_notice, when=n * REMINDER_SPACING, data=data)
+
+
+async def send_shared_notice(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell one member the results are shared (a JobQueue job), if they still are."""
+    job = context.job
+    assert job is not None and isinstance(job.data, dict)
+    found = services(context)
+    round_ = found.store.round(int(job.data["round_id"]))
+    member = found.store.member(int(job.data["round_id"]), str(job.data["participant_id"]))
+    if round_ is None or member is None or not round_.shared:
+        return
+    organisers = ", ".join(m.display_name for m in found.teams.organisers(round_.id))
+    screen = team_views.shared_notice(found.texts, round_, organisers)
+    await _send_to_member(context, member.participant_id, screen)
 
 
 async def _link(
@@ -788,7 +840,12 @@ async def _coorganiser(
         "team.share_message", name=round_.name, organisation=round_.organisation
     )
     rows = (
-        (Button(found.texts.plain("team.share_link"), url=team_views.share_url(link, message)),),
+        (
+            Button(
+                found.texts.plain("team.share_organiser_link"),
+                url=team_views.share_url(link, message),
+            ),
+        ),
         team_views.back_to_round(found.texts, round_.id),
     )
     text = found.texts.html("team.coorg_link", name=round_.name, link=link)
@@ -812,6 +869,7 @@ _ACTIONS: dict[str, Any] = {
     "stoprem": _reminders,
     "startrem": _reminders,
     "share": _share,
+    "shareyes": _share,
     "unshare": _share,
     "link": _link,
     "renewyes": _link,

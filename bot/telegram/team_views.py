@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from bot.content_model import Content, Statement
-from bot.team import Role, StatementResult, format_level, talk_first
+from bot.team import MIN_SHARED_RATERS, Role, StatementResult, format_level, show_code, talk_first
 from bot.telegram import callbacks
 from bot.telegram.screens import Button, Screen
 from bot.telegram.views import back_to_menu
@@ -30,9 +30,22 @@ def team_home(texts: Texts, rounds: Sequence[tuple[Round, Role]]) -> Screen:
     """Return the team screen: start a round, or open one of the person's rounds."""
     lines = [texts.plain("team.heading"), ""]
     lines.append(texts.plain("team.rounds_heading" if rounds else "team.none"))
-    rows: list[Row] = [(Button(texts.plain("team.start"), callbacks.menu("newround")),)]
-    for round_, role in rounds:
-        label = texts.label("team.round_item", name=round_.name, role=_role(texts, role))
+    rows: list[Row] = [
+        (Button(texts.plain("team.start"), callbacks.menu("newround")),),
+        (Button(texts.plain("team.have_code"), callbacks.menu("joincode")),),
+    ]
+    # The list in the text says whose council and what role; each button carries its number.
+    for n, (round_, role) in enumerate(rounds, start=1):
+        lines.append(
+            texts.html(
+                "team.round_line",
+                n=n,
+                name=round_.name,
+                organisation=round_.organisation,
+                role=_role(texts, role),
+            )
+        )
+        label = texts.label("team.round_item", n=n, name=round_.name)
         rows.append((Button(label, callbacks.team(round_.id, "open")),))
     rows.append(back_to_menu(texts))
     return Screen("\n".join(lines), tuple(rows))
@@ -76,7 +89,7 @@ def created(texts: Texts, round_: Round, link: str, code: str) -> Screen:
         organisation=round_.organisation,
         count=len(round_.statement_ids),
         link=link,
-        code=code,
+        code=show_code(code),
     )
     message = texts.label("team.share_message", name=round_.name, organisation=round_.organisation)
     rows = (
@@ -91,15 +104,15 @@ def created(texts: Texts, round_: Round, link: str, code: str) -> Screen:
 
 
 def join_intro(
-    texts: Texts, round_: Round, organisers: Sequence[Member], first_name: str, *, organiser: bool
+    texts: Texts, round_: Round, organisers: Sequence[Member], suggested: str, *, organiser: bool
 ) -> Screen:
     """Return what joining means and ask for the name the team will see."""
     names = ", ".join(m.display_name for m in organisers) or "—"
     key = "team.coorg_intro" if organiser else "team.join_intro"
     text = texts.html(key, name=round_.name, organisation=round_.organisation, organisers=names)
     rows: list[Row] = []
-    if first_name.strip():
-        label = texts.label("team.use_first_name", first_name=first_name.strip())
+    if suggested.strip():
+        label = texts.label("team.use_first_name", first_name=suggested.strip())
         rows.append((Button(label, callbacks.team(round_.id, "myname")),))
     rows.append(back_to_menu(texts))
     return Screen(text, tuple(rows))
@@ -167,8 +180,7 @@ def _round_buttons(texts: Texts, round_: Round, me: Member | None, manage: bool)
         share = ("team.btn.unshare", "unshare") if round_.shared else ("team.btn.share", "share")
         rows.append((button(*share),))
         if round_.is_open:
-            rows.append((button("team.btn.link", "link"), button("team.btn.renew", "renew")))
-        rows.append((button("team.btn.coorg", "coorg"),))
+            rows.append((button("team.btn.link", "link"),))
         close = ("team.btn.close", "close") if round_.is_open else ("team.btn.reopen", "reopen")
         rows.append((button(*close),))
     elif round_.shared:
@@ -263,9 +275,21 @@ def _result_lines(texts: Texts, result: StatementResult, levels: Mapping[int, st
             lines.append(texts.html("team.result_agreed", level=level, reason=agreed.reason))
         else:
             lines.append(texts.html("team.result_agreed_no_reason", level=level))
-    elif result.ratings:
-        lines.append(texts.html("team.result_median", median=format_level(result.median)))
+    elif result.median is not None:
+        lines.append(_median_line(texts, result.median, levels))
     return lines
+
+
+def _median_line(texts: Texts, median: float, levels: Mapping[int, str]) -> str:
+    """Say where the team stands by its median; a half is between two levels, not a level."""
+    if median == int(median):
+        return texts.html("team.result_median", median=level_label(texts, levels, int(median)))
+    return texts.html(
+        "team.result_median_between",
+        median=format_level(median),
+        lower=level_label(texts, levels, int(median)),
+        upper=level_label(texts, levels, int(median) + 1),
+    )
 
 
 def shared_results(
@@ -283,6 +307,14 @@ def shared_results(
         if result.position is None:
             lines.append(
                 texts.html("team.shared_none_line", title=result.statement.title, mine=shown_mine)
+            )
+            continue
+        if result.agreed is None and result.raters < MIN_SHARED_RATERS:
+            # With one or two raters the median and spread would give away someone's rating.
+            lines.append(
+                texts.html(
+                    "team.shared_too_few_line", title=result.statement.title, mine=shown_mine
+                )
             )
             continue
         lines.append(
@@ -365,13 +397,38 @@ def confirm(texts: Texts, round_: Round, key: str, yes_key: str, action: str) ->
 
 
 def link(texts: Texts, round_: Round, link_: str, code: str) -> Screen:
-    """Return the join link and code, with a share button."""
+    """Return the join link and code, with share, replace and co-organiser buttons."""
     message = texts.label("team.share_message", name=round_.name, organisation=round_.organisation)
     rows = (
         (Button(texts.plain("team.share_link"), url=share_url(link_, message)),),
+        (Button(texts.plain("team.btn.renew"), callbacks.team(round_.id, "renew")),),
+        (Button(texts.plain("team.btn.coorg"), callbacks.team(round_.id, "coorg")),),
         back_to_round(texts, round_.id),
     )
-    return Screen(texts.html("team.link", name=round_.name, link=link_, code=code), rows)
+    text = texts.html("team.link", name=round_.name, link=link_, code=show_code(code))
+    return Screen(text, rows)
+
+
+def share_confirm(texts: Texts, round_: Round, waiting: Sequence[Member]) -> Screen:
+    """Ask before sharing results while some people are still rating."""
+    names = ", ".join(m.display_name for m in waiting)
+    rows = (
+        (Button(texts.plain("team.share_yes"), callbacks.team(round_.id, "shareyes")),),
+        back_to_round(texts, round_.id),
+    )
+    return Screen(texts.html("team.share_confirm", count=len(waiting), names=names), rows)
+
+
+def shared_notice(texts: Texts, round_: Round, organisers: str) -> Screen:
+    """Tell a member the organiser has shared the team's results."""
+    text = texts.html(
+        "team.shared_notice",
+        organisers=organisers,
+        name=round_.name,
+        organisation=round_.organisation,
+    )
+    rows = ((Button(texts.plain("team.btn.team_results"), callbacks.team(round_.id, "team")),),)
+    return Screen(text, rows)
 
 
 def reminder(texts: Texts, round_: Round, organisers: str, answered: int, total: int) -> Screen:
@@ -386,7 +443,7 @@ def reminder(texts: Texts, round_: Round, organisers: str, answered: int, total:
     )
     rows = (
         (Button(texts.plain("team.continue_rating"), callbacks.team(round_.id, "rate")),),
-        (Button(texts.plain("team.btn.stoprem"), callbacks.team(round_.id, "stoprem")),),
+        (Button(texts.plain("team.reminder_stop"), callbacks.team(round_.id, "stoprem")),),
     )
     return Screen(text, rows)
 

@@ -74,7 +74,8 @@ def question(texts: Texts, prompt: Prompt, evaluation_id: int, turn: int) -> Scr
     moves = []
     if prompt.can_back:
         moves.append(Button(texts.plain("button.back"), _action(evaluation_id, turn, "back")))
-    if prompt.can_skip:
+    # With an answer already given, Keep moves on; Skip would silently wipe that answer.
+    if prompt.can_skip and not (prompt.has_current and prompt.current is not None):
         moves.append(Button(texts.plain("button.skip"), _action(evaluation_id, turn, "skip")))
     moves.append(Button(texts.plain("button.pause"), _action(evaluation_id, turn, "pause")))
     rows.append(tuple(moves))
@@ -143,12 +144,22 @@ def scale(texts: Texts, scale: Scale) -> Screen:
 
 def in_progress(texts: Texts, progress: Progress) -> Screen:
     """Offer to continue an unfinished evaluation or start a new one."""
-    text = texts.html(
-        "eval.in_progress",
-        organisation=progress.organisation or texts.plain("results.no_organisation"),
-        answered=progress.answered,
-        total=progress.total,
-    )
+    organisation = progress.organisation or texts.plain("results.no_organisation")
+    if progress.round_name is not None:
+        text = texts.html(
+            "eval.in_progress_round",
+            name=progress.round_name,
+            organisation=organisation,
+            answered=progress.answered,
+            total=progress.total,
+        )
+    else:
+        text = texts.html(
+            "eval.in_progress",
+            organisation=organisation,
+            answered=progress.answered,
+            total=progress.total,
+        )
     rows = (
         (Button(texts.plain("eval.continue"), callbacks.menu("resume")),),
         (Button(texts.plain("eval.start_new"), callbacks.menu("new")),),
@@ -234,7 +245,7 @@ def results_list(
             total=totals.get(evaluation.id, evaluation.answered),
         )
         if evaluation.status != "finished":
-            label += texts.plain("results.unfinished")
+            label += " " + texts.plain("results.unfinished").strip()
         buttons.append((Button(label, callbacks.results(evaluation.id)),))
     buttons.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
     buttons.append(back_to_menu(texts))
