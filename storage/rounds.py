@@ -31,8 +31,11 @@ from storage.models import (
 )
 from storage.timestamps import from_text, optional, to_text
 
-# 96 random bits as 16 URL-safe characters: Telegram deep links allow [A-Za-z0-9_-], up to 64.
-CODE_BYTES = 12
+# Codes are typed by people on phones: lower case only, from Crockford's base-32 alphabet (no
+# i, l, o or u to mistake for 1, 0 or v). 16 of them carry 80 random bits, and fit Telegram's
+# deep-link rule ([A-Za-z0-9_-], up to 64 characters).
+CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+CODE_LENGTH = 16
 
 _MEMBER_SELECT = """
     SELECT m.round_id, m.participant_id, m.role, m.display_name, m.joined_at, m.reminders,
@@ -184,7 +187,7 @@ class RoundVerbs:
 
     def _new_code(self, round_id: int, purpose: str) -> str:
         while True:
-            code = secrets.token_urlsafe(CODE_BYTES)
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             exists = self.db.execute("SELECT 1 FROM round_codes WHERE code = ?", [code])
             if exists.fetchone() is None:
                 break
