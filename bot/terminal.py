@@ -235,10 +235,10 @@ class TerminalChat:
             return  # a reminder of the screen: the file was saved when it first came
         if message.document is not None:
             path = self._save(message.document)
-            self.out.write(f"│ 📎 {message.document.name} saved to {path}\n")
+            self.out.write(f"│ 📎 saved to {path}\n")
         if message.photo is not None:
             path = self._save(message.photo)
-            self.out.write(f"│ 🖼 {message.photo.name} saved to {path}\n")
+            self.out.write(f"│ 🖼 saved to {path}\n")
 
     def _save(self, upload: UploadedFile) -> Path:
         """Write a file the bot sent into the exports folder and return where it went."""
