@@ -19,6 +19,9 @@ class Statement:
     title: str  # short, fits a phone screen (at most 60 characters)
     text: str  # the full statement, plain English, faithful to the source
     sub_points: tuple[str, ...] = ()  # the source's bullet points, where it lists them
+    plain: str = ""  # one plain sentence summing it up, shown above the full text
+    easy_title: str = ""  # the easy-read title: a few common words
+    easy_read: str = ""  # the easy-read statement: short sentences, one idea each, ~40 words
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class ScalePoint:
     value: int  # 1 to 5
     label: str  # the level's name, e.g. "Commitment"
     description: str  # what the level means, from the source
+    short: str = ""  # the meaning in one short line, for the scale at a glance
+    easy_read: str = ""  # the easy-read meaning: a short phrase
+    symbol: str = ""  # an emoji shown beside the level everywhere in easy read
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Outcome:
 
     id: str
     text: str
+    statements: tuple[str, ...] = ()  # the statements (ids) whose good practice leads here
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class Indicator:
     aim: str  # "To improve aim for", e.g. "Increasing percentage"
     data: Literal["national", "local"]  # where the data comes from
     measures: tuple[str, ...] = ()  # the sub-measures the source lists, if any
+    statements: tuple[str, ...] = ()  # the statements (ids) this indicator helps to measure
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,25 @@ class SearchVocabulary:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A word or phrase a carer might stumble on, and what it means (content/glossary.yaml)."""
+
+    id: str
+    term: str  # as it is written on screen, e.g. "strengths-based"
+    meaning: str  # a plain, general definition: no invented facts
+    also: tuple[str, ...] = ()  # other forms that count as this term, e.g. "strengths-based working"
+
+
+@dataclass(frozen=True)
+class About:
+    """The "About this guide" screen (content/about.yaml), from section 6.1 and its voices."""
+
+    intro: str  # who the workforce is and why it matters (6.1), in plain words
+    voice: str  # what an expert by experience said a good support worker does
+    voice_by: str  # who said it, as the source puts it
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything in ``content/``, validated and cross-checked."""
 
@@ -116,6 +143,8 @@ class Content:
     resources: tuple[Resource, ...]
     vocabulary: SearchVocabulary
     texts: dict[str, str] = field(default_factory=dict)  # UI wording by key
+    glossary: tuple[Term, ...] = ()
+    about: About | None = None
 
     def statement(self, statement_id: str) -> Statement | None:
         """Return the statement with this id, or None."""

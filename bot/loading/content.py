@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content_model import (
+    About,
     Content,
     IndicatorGroup,
     Outcome,
@@ -17,6 +18,7 @@ from bot.content_model import (
     Scale,
     SearchVocabulary,
     Statement,
+    Term,
     Topic,
 )
 from bot.loading.problems import ContentError, Problem
@@ -36,6 +38,8 @@ FILES: dict[str, dict[str, Any]] = {
     "resources.yaml": {"resources": tuple[Resource, ...]},
     "search.yaml": {"stop_words": tuple[str, ...], "synonyms": tuple[tuple[str, ...], ...]},
     "texts.yaml": {"texts": dict[str, str]},
+    "glossary.yaml": {"terms": tuple[Term, ...]},
+    "about.yaml": {"about": About},
 }
 
 
@@ -70,6 +74,8 @@ def load_content(directory: Path) -> Content:
         resources=values["resources"],
         vocabulary=SearchVocabulary(values["stop_words"], values["synonyms"]),
         texts=values["texts"],
+        glossary=values["terms"],
+        about=values["about"],
     )
     problems.extend(check_content(content, marks))
     if problems:
