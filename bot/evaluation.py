@@ -18,11 +18,11 @@ from bot.loading.guide import (
     RATING,
     ROUND,
     STATEMENT_COUNT,
-    STATEMENTS,
     Guide,
 )
 from storage import Evaluation, Store
 from storage.models import Round
+from storage.store import EASY_READ
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,10 @@ class Evaluations:
         wanted = set(round_.statement_ids)
         return tuple(s for s in self.guide.content.statements if s.id in wanted)
 
+    def easy_read(self, participant: str) -> bool:
+        """Tell whether the person chose easy read."""
+        return self.store.reading(participant) == EASY_READ
+
     def context(self, evaluation_id: int) -> engine.Context:
         """Return the engine context for an evaluation: its round's statements only."""
         statements = self.statements(self.store.evaluation(evaluation_id))
@@ -94,8 +98,12 @@ class Evaluations:
             return self.guide.context
         if key not in self._contexts:
             base = self.guide.context
-            items = tuple(i for i in base.lists[STATEMENTS] if i.id in set(key))
-            self._contexts[key] = engine.Context({**base.lists, STATEMENTS: items}, base.scales)
+            wanted = set(key)
+            lists = {
+                name: tuple(i for i in items if i.id in wanted)
+                for name, items in base.lists.items()
+            }
+            self._contexts[key] = engine.Context(lists, base.scales)
         return self._contexts[key]
 
     def _round(self, evaluation: Evaluation | None) -> Round | None:
@@ -112,7 +120,7 @@ class Evaluations:
             position = Position.from_dict(data)
             if position.state.cursor is not None:
                 context = self.context(position.evaluation_id)
-                engine.prompt_at(self.guide.evaluation, context, position.state)
+                engine.prompt_at(self.guide.flow(position.state.flow_id), context, position.state)
         except (engine.FlowError, KeyError, TypeError, ValueError) as error:
             # The flow or content changed under a saved position: the answers are safe in the
             # store, so start the conversation afresh rather than fail on every message.
@@ -138,7 +146,7 @@ class Evaluations:
         return round_ is None or round_.is_open
 
     def begin(self, participant: str, round_: Round | None = None) -> tuple[Position, Turn]:
-        """Start a new evaluation, alone or in a round; set aside the one in progress."""
+        """Start a new evaluation, alone or in a round, in the person's way of reading."""
         organisation = round_.organisation if round_ else self.store.organisation(participant)
         remembered = {ORGANISATION: organisation} if organisation else {}
         total = len(round_.statement_ids) if round_ else len(self.guide.content.statements)
@@ -151,7 +159,8 @@ class Evaluations:
                 participant, organisation, round_id=round_.id if round_ else None
             )
             context = self.context(evaluation_id)
-            turn = engine.start(self.guide.evaluation, context, remembered)
+            flow = self.guide.evaluation_flow(self.easy_read(participant))
+            turn = engine.start(flow, context, remembered)
             position = Position(evaluation_id, turn.state)
             self._keep(participant, position, turn.saved)
         return position, turn
@@ -171,7 +180,9 @@ class Evaluations:
         data = self.store.parked_position(evaluation_id)
         try:
             position = Position.from_dict(data) if data else self._rebuild(evaluation)
-            engine.prompt_at(self.guide.evaluation, self.context(evaluation_id), position.state)
+            engine.prompt_at(
+                self.guide.flow(position.state.flow_id), self.context(evaluation_id), position.state
+            )
         except (engine.FlowError, KeyError, TypeError, ValueError):
             position = self._rebuild(evaluation)
         with self.store.transaction():
@@ -206,7 +217,8 @@ class Evaluations:
         remembered[STATEMENT_COUNT] = str(len(self.statements(evaluation)))
         if round_ is not None:
             remembered[ROUND] = round_.name
-        turn = engine.start(self.guide.evaluation, self.context(evaluation.id), remembered)
+        flow = self.guide.evaluation_flow(self.easy_read(evaluation.participant_id))
+        turn = engine.start(flow, self.context(evaluation.id), remembered)
         answers: dict[str, str | int | None] = {}
         for answer in self.store.answers_for(evaluation.id).values():
             if answer.rating is not None or answer.skipped:
@@ -221,7 +233,9 @@ class Evaluations:
         if round_ is not None and not round_.is_open:
             raise RoundClosedError(round_.name)
         context = self.context(position.evaluation_id)
-        turn = engine.answer(self.guide.evaluation, context, position.state, reply)
+        turn = engine.answer(
+            self.guide.flow(position.state.flow_id), context, position.state, reply
+        )
         if turn.problem is not None:
             return position, turn
         moved = replace(position, state=turn.state, active=True)
@@ -248,7 +262,7 @@ class Evaluations:
     def question(self, position: Position) -> engine.Prompt | None:
         """Return the question the position waits on."""
         context = self.context(position.evaluation_id)
-        return engine.prompt_at(self.guide.evaluation, context, position.state)
+        return engine.prompt_at(self.guide.flow(position.state.flow_id), context, position.state)
 
     def _keep(self, participant: str, position: Position, saved: tuple[Saved, ...]) -> None:
         for answer in saved:

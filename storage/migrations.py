@@ -123,3 +123,12 @@ def team_rounds(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@migrations(name="0003_reading_preference")
+def reading_preference(db: Database) -> None:
+    """Remember whether each person reads the standard wording or easy read."""
+    db.execute(
+        "ALTER TABLE participants ADD COLUMN reading TEXT NOT NULL DEFAULT 'standard' "
+        "CHECK (reading IN ('standard', 'easy'))"
+    )

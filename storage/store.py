@@ -20,6 +20,7 @@ from storage.timestamps import to_text as _to_text
 
 Clock = Callable[[], datetime]
 
+STANDARD, EASY_READ = "standard", "easy"
 IN_PROGRESS = "in_progress"
 FINISHED = "finished"
 MIN_RATING = 1
@@ -115,6 +116,24 @@ class Store(RoundVerbs):
             cursor = self.db.execute(
                 "UPDATE participants SET organisation = ? WHERE id = ?",
                 [organisation, participant_id],
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError("participant", participant_id)
+
+    def reading(self, participant_id: str) -> str:
+        """Return how the person reads the guide: "standard" or "easy"."""
+        row = self.db.execute(
+            "SELECT reading FROM participants WHERE id = ?", [participant_id]
+        ).fetchone()
+        return STANDARD if row is None else str(row[0])
+
+    def set_reading(self, participant_id: str, reading: str) -> None:
+        """Remember the person's choice of standard wording or easy read."""
+        if reading not in (STANDARD, EASY_READ):
+            raise ValueError(f"reading must be {STANDARD!r} or {EASY_READ!r}; got {reading!r}")
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE participants SET reading = ? WHERE id = ?", [reading, participant_id]
             )
             if cursor.rowcount == 0:
                 raise NotFoundError("participant", participant_id)

@@ -248,10 +248,12 @@ async def test_more_detail_and_levels_keep_the_question_in_view(chat: LocalChat)
     assert any("career pathway" in m.text for m in chat.replies)
     assert "Statement 4 of 7" in chat.last.text
     await chat.tap("What do the levels mean?")
-    assert any(
-        "Sustainable Delivery" in m.text and "business as usual" in m.text for m in chat.replies
-    )
+    glance = next(m for m in chat.replies if "5 — Sustainable Delivery" in m.text)
     assert "3 — Implementation" in chat.last.labels
+    # The glance is short; each level's full meaning is one tap away.
+    await chat.tap("Tell me more: 5 — Sustainable Delivery", message=glance)
+    assert any("business as usual" in m.text for m in chat.replies)
+    assert "Statement 4 of 7" in chat.last.text and "3 — Implementation" in chat.last.labels
 
 
 async def test_export_with_nothing_to_export_says_so(chat: LocalChat) -> None:

@@ -53,7 +53,7 @@ def test_migrations_are_applied_once(tmp_path: Path) -> None:
         applied = store.db.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
         ).fetchall()
-        assert applied == [("0001_initial",), ("0002_team_rounds",)]
+        assert applied == [("0001_initial",), ("0002_team_rounds",), ("0003_reading_preference",)]
         assert migrations.pending(store.db) == []
         assert store.organisation(participant) == "Leeds"
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.content_model import Content
+from bot.content_model import Content, ScalePoint, Statement
 from bot.engine import Context, Flow, Item, Option
 from bot.engine.model import LoopStep, RatingStep, TextStep
 from bot.loading.content import load_content
@@ -15,7 +15,10 @@ from bot.loading.problems import ContentError, Problem
 from bot.texts import Texts
 
 EVALUATION_FLOW = "self-evaluation"
+EASY_READ_FLOW = "self-evaluation-easy-read"  # the same questions in easy-read words
 STATEMENTS = "statements"
+EASY_STATEMENTS = "statements-easy-read"  # the statements' easy-read titles and texts
+EASY_SCALE_SUFFIX = "-easy-read"  # a scale's easy-read labels: "self-evaluation-easy-read"
 STATEMENT_FIELDS = frozenset({"title", "text"})
 # The names the self-evaluation's answers are kept under; the store is written from these.
 ORGANISATION, RATING, NOTE = "organisation", "rating", "note"
@@ -44,6 +47,14 @@ class Guide:
         """Return the self-evaluation flow."""
         return self.flows[EVALUATION_FLOW]
 
+    def evaluation_flow(self, easy: bool) -> Flow:
+        """Return the self-evaluation in standard words, or in easy read when there is one."""
+        return self.flows.get(EASY_READ_FLOW, self.evaluation) if easy else self.evaluation
+
+    def flow(self, flow_id: str) -> Flow:
+        """Return a flow by id (a saved position names its flow), the standard one if gone."""
+        return self.flows.get(flow_id, self.evaluation)
+
 
 def load_guide(content_dir: Path | None = None, flows_dir: Path | None = None) -> Guide:
     """Load content and flows; raise ContentError listing every problem in both."""
@@ -55,9 +66,12 @@ def load_guide(content_dir: Path | None = None, flows_dir: Path | None = None) -
         content = load_content(content_dir)
     except ContentError as error:
         problems.extend(error.problems)
+    scale_ids = {s.id for s in content.scales} if content else set()
     env = FlowEnvironment(
-        lists={STATEMENTS: STATEMENT_FIELDS},
-        scales=frozenset(s.id for s in content.scales) if content else None,
+        lists={STATEMENTS: STATEMENT_FIELDS, EASY_STATEMENTS: STATEMENT_FIELDS},
+        scales=frozenset(scale_ids | {s + EASY_SCALE_SUFFIX for s in scale_ids})
+        if content
+        else None,
         remembered=REMEMBERED,
     )
     flows: dict[str, Flow] = {}
@@ -76,37 +90,63 @@ def engine_context(content: Content) -> Context:
     """Build what the engine needs from the content: statements to loop over, rating scales."""
     option_label = content.texts.get("rating.option", "{value} — {label}")
     statements = tuple(
-        Item(s.id, {"title": s.title, "text": s.text}, s.sub_points) for s in content.statements
+        Item(s.id, {"title": s.title, "text": statement_text(s)}, s.sub_points)
+        for s in content.statements
     )
-    scales = {
-        scale.id: tuple(
+    easy = tuple(
+        Item(s.id, {"title": s.easy_title or s.title, "text": s.easy_read or s.text})
+        for s in content.statements
+    )
+    scales: dict[str, tuple[Option, ...]] = {}
+    for scale in content.scales:
+        scales[scale.id] = tuple(
             Option(str(p.value), option_label.format(value=p.value, label=p.label))
             for p in scale.points
         )
-        for scale in content.scales
-    }
-    return Context(lists={STATEMENTS: statements}, scales=scales)
+        scales[scale.id + EASY_SCALE_SUFFIX] = tuple(
+            Option(str(p.value), easy_option(p)) for p in scale.points
+        )
+    return Context(lists={STATEMENTS: statements, EASY_STATEMENTS: easy}, scales=scales)
+
+
+def statement_text(statement: Statement) -> str:
+    """Return what a question shows of a statement: its plain summary line, then the text."""
+    if not statement.plain:
+        return statement.text
+    return f"{statement.plain}\n\n{statement.text}"
+
+
+def easy_option(point: ScalePoint) -> str:
+    """Return a level as an easy-read button: its symbol, number and short phrase."""
+    phrase = point.easy_read or point.label
+    return f"{point.symbol} {point.value} {phrase}".strip()
 
 
 def _evaluation_flow_contract(flows: Mapping[str, Flow], flows_dir: Path) -> list[Problem]:
-    """Check the self-evaluation flow saves what the store expects."""
+    """Check the self-evaluation flows save what the store expects."""
     where = str(flows_dir)
-    flow = flows.get(EVALUATION_FLOW)
-    if flow is None:
+    if EVALUATION_FLOW not in flows:
         return [Problem(where, 1, 1, f"no flow has id '{EVALUATION_FLOW}'; the bot needs it")]
-    loops = [s for s in flow.steps if isinstance(s, LoopStep) and s.over == STATEMENTS]
+    problems = _saves_answers(flows[EVALUATION_FLOW], STATEMENTS, where)
+    if EASY_READ_FLOW in flows:  # optional: without it, easy read uses the standard flow
+        problems += _saves_answers(flows[EASY_READ_FLOW], EASY_STATEMENTS, where)
+    return problems
+
+
+def _saves_answers(flow: Flow, statements: str, where: str) -> list[Problem]:
+    loops = [s for s in flow.steps if isinstance(s, LoopStep) and s.over == statements]
     inner = [s for loop in loops for s in loop.steps]
     saved = {
         (type(s).__name__, s.save_as)
         for s in (*flow.steps, *inner)
         if isinstance(s, RatingStep | TextStep)
     }
-    problems = []
     wanted = {
         ("TextStep", ORGANISATION): "a text step with save_as: organisation",
-        ("RatingStep", RATING): "a rating step with save_as: rating inside the statements loop",
+        ("RatingStep", RATING): f"a rating step with save_as: rating inside the {statements} loop",
     }
-    for key, description in wanted.items():
-        if key not in saved:
-            problems.append(Problem(where, 1, 1, f"flow '{EVALUATION_FLOW}' needs {description}"))
-    return problems
+    return [
+        Problem(where, 1, 1, f"flow '{flow.id}' needs {description}")
+        for key, description in wanted.items()
+        if key not in saved
+    ]

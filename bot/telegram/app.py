@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,14 +22,18 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.evaluation import Evaluations
+from bot.glossary import Glossary
 from bot.loading import Guide, load_guide
 from bot.search import SearchIndex
 from bot.team import Teams
 from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import help_handlers as reading
 from bot.telegram import menu_handlers as menu
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
+from bot.telegram.help_views import explain_words
+from bot.telegram.screens import DRESS_KEY
 from bot.telegram.services import SERVICES_KEY, Services, services
 from storage import Store
 
@@ -50,6 +55,9 @@ COMMANDS = (
     "results",
     "export",
     "find",
+    "words",
+    "about",
+    "easyread",
     "help",
     "cancel",
     "privacy",
@@ -87,7 +95,10 @@ def build_application(
         search=SearchIndex.build(guide.content.resources, guide.content.vocabulary),
         evaluations=Evaluations(store, guide),
         teams=Teams(store, guide.content, settings.admins),
+        glossary=Glossary(guide.content.glossary),
     )
+    found = application.bot_data[SERVICES_KEY]
+    application.bot_data[DRESS_KEY] = partial(explain_words, found.texts, found.glossary)
     _add_handlers(application)
     return application
 
@@ -106,6 +117,9 @@ def _add_handlers(application: BotApplication) -> None:
         "find": resources.find,
         "team": team.team_command,
         "join": team.join_command,
+        "words": reading.words_command,
+        "about": reading.about_command,
+        "easyread": reading.switch_reading,
     }
     # Moving on with a command or the menu ends any typed input the team screens waited for;
     # group -1 runs first and lets the update go on to its own handler.

@@ -28,6 +28,9 @@ MENU_ITEMS = frozenset(
         "team",
         "newround",
         "joincode",
+        "words",
+        "about",
+        "reading",
     }
 )
 EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})
@@ -42,6 +45,8 @@ _RESULTS = re.compile(r"^v:(\d{1,10})$")
 _TEAM = re.compile(r"^g:(\d{1,10}):([a-z]{1,10})(?::(\d{1,3})(?:\.([1-5]))?)?$")
 _SETUP = re.compile(r"^n:([a-z]{1,10})(?::(\d{1,3}))?$")
 _CONTINUE = re.compile(r"^c:(\d{1,10})$")
+_LEVEL = re.compile(rf"^s:({_ID}):([1-5])$")
+_WORDS = re.compile(r"^w:(\d{1,3}(?:\.\d{1,3}){0,7})$")
 
 # What a button under a team round can ask for; the handler re-checks the role for each.
 TEAM_ACTIONS = frozenset(
@@ -141,6 +146,21 @@ class SetupPress:
 
 
 @dataclass(frozen=True)
+class LevelPress:
+    """Tell me more about one level of a scale."""
+
+    scale_id: str
+    value: int
+
+
+@dataclass(frozen=True)
+class WordsPress:
+    """Explain some glossary terms, by their places in the glossary."""
+
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ContinuePress:
     """Continue one of the person's unfinished evaluations."""
 
@@ -157,6 +177,8 @@ Press = (
     | TeamPress
     | SetupPress
     | ContinuePress
+    | WordsPress
+    | LevelPress
 )
 
 
@@ -212,6 +234,16 @@ def setup(action: str, index: int | None = None) -> str:
     return _checked(f"n:{action}" if index is None else f"n:{action}:{index}")
 
 
+def level(scale_id: str, value: int) -> str:
+    """Encode a button that tells more about one level of a scale."""
+    return _checked(f"s:{scale_id}:{value}")
+
+
+def words(positions: tuple[int, ...]) -> str:
+    """Encode a button that explains these glossary terms."""
+    return _checked("w:" + ".".join(str(n) for n in positions))
+
+
 def continue_evaluation(evaluation_id: int) -> str:
     """Encode a button that continues one unfinished evaluation."""
     return _checked(f"c:{evaluation_id}")
@@ -248,6 +280,10 @@ def parse(data: str | None) -> Press | None:
         return SetupPress(match[1], None if match[2] is None else int(match[2]))
     if match := _CONTINUE.match(data):
         return ContinuePress(int(match[1]))
+    if match := _LEVEL.match(data):
+        return LevelPress(match[1], int(match[2]))
+    if match := _WORDS.match(data):
+        return WordsPress(tuple(int(n) for n in match[1].split(".")))
     return None
 
 

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot import engine
 from bot.engine import Problem, Turn
 from bot.evaluation import Position, RoundClosedError
+from bot.loading.guide import EASY_SCALE_SUFFIX
 from bot.telegram import team_views, views
 from bot.telegram.callbacks import EvaluationPress
 from bot.telegram.screens import Button, Screen, drop_buttons, edit, send_screen
@@ -25,7 +26,7 @@ async def evaluate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     position = found.evaluations.position(who)
     if position is not None and found.evaluations.can_continue(position):
         progress = found.evaluations.progress(position)
-        await send_screen(update, context.bot, views.in_progress(found.texts, progress))
+        await send_screen(update, context, views.in_progress(found.texts, progress))
         return
     await begin(update, context)
 
@@ -61,7 +62,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
             total = len(found.evaluations.statements(item))
             items.append((item.id, label, item.answered, total))
-        await send_screen(update, context.bot, team_views.unfinished_choice(found.texts, items))
+        await send_screen(update, context, team_views.unfinished_choice(found.texts, items))
         return
     if position is not None and not found.evaluations.can_continue(position):
         await tidy(update, context, position)
@@ -77,11 +78,11 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             views.back_to_menu(found.texts),
         )
         await send_screen(
-            update, context.bot, Screen(found.texts.plain("eval.nothing_to_resume"), rows)
+            update, context, Screen(found.texts.plain("eval.nothing_to_resume"), rows)
         )
         return
     await drop_buttons(context.bot, _chat_id(update), position.message_id)
-    await send_screen(update, context.bot, Screen(found.texts.plain("eval.resuming")))
+    await send_screen(update, context, Screen(found.texts.plain("eval.resuming")))
     await ask(update, context, who, position)
 
 
@@ -95,9 +96,20 @@ async def continue_evaluation(
     position = found.evaluations.switch_to(who, evaluation_id)
     if position is None:
         return found.texts.plain("results.not_found")
-    await send_screen(update, context.bot, Screen(found.texts.plain("eval.resuming")))
+    await send_screen(update, context, Screen(found.texts.plain("eval.resuming")))
     await ask(update, context, who, position)
     return None
+
+
+async def ask_again_if_active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Put the waiting question back at the bottom of the chat after a help screen."""
+    found = services(context)
+    who = participant(update, context)
+    position = found.evaluations.position(who)
+    if position is None or not position.active or position.state.cursor is None:
+        return
+    await drop_buttons(context.bot, _chat_id(update), position.message_id)
+    await ask(update, context, who, position)
 
 
 async def tidy(
@@ -116,7 +128,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if position is not None:
         await _pause(update, context, who, position)
         return
-    await send_screen(update, context.bot, views.main_menu(found.texts))
+    await send_screen(update, context, views.main_menu(found.texts))
 
 
 async def pause_if_active(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -152,7 +164,7 @@ async def on_press(
         if pressed is not None and pressed.reply_markup is not None:
             await drop_buttons(context.bot, pressed.chat_id, pressed.message_id)
         if position is not None:
-            await send_screen(update, context.bot, Screen(found.texts.plain("eval.stale_button")))
+            await send_screen(update, context, Screen(found.texts.plain("eval.stale_button")))
             await ask(update, context, who, position)
             return None
         return found.texts.plain("eval.button_gone")
@@ -163,7 +175,7 @@ async def on_press(
         return None
     if press.action in ("more", "levels"):
         await drop_buttons(context.bot, _chat_id(update), position.message_id)
-        await send_screen(update, context.bot, _help_screen(found, prompt, press.action))
+        await send_screen(update, context, _help_screen(found, prompt, press.action))
         await ask(update, context, who, position)
         return None
     reply = _reply_for(press)
@@ -197,13 +209,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
     if turn.problem is not None:
         # Nothing was stored; say why and put the question (with its buttons) back in view.
         await drop_buttons(context.bot, message.chat_id, position.message_id)
-        await send_screen(update, context.bot, Screen(_problem_text(found, turn, message.text)))
+        await send_screen(update, context, Screen(_problem_text(found, turn, message.text)))
         await ask(update, context, who, position)
         return
     await _close_question(update, context, None, position, prompt, turn)
     if prompt.kind == "text" and turn.saved and turn.saved[0].item_id is not None:
         # A typed answer gets no edited "Your answer" line like a tap does: say it was kept.
-        await send_screen(update, context.bot, Screen(found.texts.plain("eval.note_saved")))
+        await send_screen(update, context, Screen(found.texts.plain("eval.note_saved")))
     await show_turn(update, context, who, moved, turn)
 
 
@@ -217,14 +229,14 @@ async def show_turn(
             screen = views.question(
                 found.texts, prompt, position.evaluation_id, position.state.turn
             )
-            sent = await send_screen(update, context.bot, screen)
+            sent = await send_screen(update, context, screen)
             found.evaluations.show_question(who, position, sent.message_id)
         elif prompt.kind == "end":
-            await send_screen(update, context.bot, views.message(prompt))
+            await send_screen(update, context, views.message(prompt))
             if prompt.summary:
                 await send_summary(update, context, position.evaluation_id)
         else:
-            await send_screen(update, context.bot, views.message(prompt))
+            await send_screen(update, context, views.message(prompt))
 
 
 async def send_summary(
@@ -247,7 +259,7 @@ async def send_summary(
             screen.text,
             (*screen.rows[:-1], team_views.back_to_round(found.texts, evaluation.round_id)),
         )
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def ask(
@@ -258,7 +270,7 @@ async def ask(
     prompt = found.evaluations.question(position)
     assert prompt is not None
     screen = views.question(found.texts, prompt, position.evaluation_id, position.state.turn)
-    sent = await send_screen(update, context.bot, screen)
+    sent = await send_screen(update, context, screen)
     found.evaluations.show_question(who, position, sent.message_id)
 
 
@@ -272,7 +284,7 @@ async def _pause(
         (Button(found.texts.plain("eval.continue"), "m:resume"),),
         views.back_to_menu(found.texts),
     )
-    await send_screen(update, context.bot, Screen(found.texts.plain("eval.paused"), rows))
+    await send_screen(update, context, Screen(found.texts.plain("eval.paused"), rows))
 
 
 async def _close_question(
@@ -301,7 +313,7 @@ async def _round_closed(
     name = round_.name if round_ else ""
     rows = (team_views.back_to_round(found.texts, round_.id),) if round_ else ()
     await send_screen(
-        update, context.bot, Screen(found.texts.html("team.round_closed", name=name), rows)
+        update, context, Screen(found.texts.html("team.round_closed", name=name), rows)
     )
 
 
@@ -318,9 +330,10 @@ def _reply_for(press: EvaluationPress) -> engine.Reply:
 
 def _help_screen(found: Services, prompt: engine.Prompt, action: str) -> Screen:
     if action == "levels" and prompt.scale is not None:
-        scale = found.guide.content.scale(prompt.scale)
+        easy = prompt.scale.endswith(EASY_SCALE_SUFFIX)
+        scale = found.guide.content.scale(prompt.scale.removesuffix(EASY_SCALE_SUFFIX))
         if scale is not None:
-            return views.scale(found.texts, scale)
+            return views.scale(found.texts, scale, easy=easy)
     return views.details(found.texts, prompt)
 
 

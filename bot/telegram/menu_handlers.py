@@ -9,11 +9,12 @@ from telegram.ext import ContextTypes
 
 from bot.telegram import callbacks, views
 from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import help_handlers as reading
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
 from bot.telegram.screens import Screen, send_screen
-from bot.telegram.services import services
+from bot.telegram.services import participant, services
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     greeting = found.texts.html("menu.welcome", first_name=user.first_name if user else "")
     await send_screen(
-        update, context.bot, views.main_menu(found.texts, resume=unfinished, heading=greeting)
+        update,
+        context,
+        views.main_menu(
+            found.texts, resume=unfinished, heading=greeting, easy=_easy(update, context)
+        ),
     )
 
 
@@ -39,14 +44,19 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the main menu."""
     found = services(context)
     unfinished = await evaluation.pause_if_active(update, context)
-    await send_screen(update, context.bot, views.main_menu(found.texts, resume=unfinished))
+    screen = views.main_menu(found.texts, resume=unfinished, easy=_easy(update, context))
+    await send_screen(update, context, screen)
+
+
+def _easy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return services(context).evaluations.easy_read(participant(update, context))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain the commands."""
     texts = services(context).texts
     await send_screen(
-        update, context.bot, Screen(texts.plain("help.text"), (views.back_to_menu(texts),))
+        update, context, Screen(texts.plain("help.text"), (views.back_to_menu(texts),))
     )
 
 
@@ -54,7 +64,7 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what is kept about the user."""
     texts = services(context).texts
     await send_screen(
-        update, context.bot, Screen(texts.plain("privacy.text"), (views.back_to_menu(texts),))
+        update, context, Screen(texts.plain("privacy.text"), (views.back_to_menu(texts),))
     )
 
 
@@ -62,7 +72,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Answer a command the bot does not have."""
     texts = services(context).texts
     await send_screen(
-        update, context.bot, Screen(texts.plain("unknown_command"), (views.back_to_menu(texts),))
+        update, context, Screen(texts.plain("unknown_command"), (views.back_to_menu(texts),))
     )
 
 
@@ -71,7 +81,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     texts = services(context).texts
     await send_screen(
         update,
-        context.bot,
+        context,
         Screen(texts.plain("unsupported_message"), (views.back_to_menu(texts),)),
     )
 
@@ -112,6 +122,10 @@ async def _route(
         return await team.on_setup(update, context, press)
     if isinstance(press, callbacks.ContinuePress):
         return await evaluation.continue_evaluation(update, context, press.evaluation_id)
+    if isinstance(press, callbacks.LevelPress):
+        return await open_level(update, context, press.scale_id, press.value)
+    if isinstance(press, callbacks.WordsPress):
+        return await reading.explain(update, context, press.positions)
     return await _menu(update, context, press.item)
 
 
@@ -135,17 +149,20 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
             "team": team.team_command,
             "newround": team.new_round,
             "joincode": team.ask_code,
+            "words": reading.words_command,
+            "about": reading.about_command,
+            "reading": reading.switch_reading,
         }
         if item in pages:
             await pages[item](update, context)
         elif item == "indicators":
             await send_screen(
                 update,
-                context.bot,
+                context,
                 views.indicator_groups(found.texts, found.guide.content.indicator_groups),
             )
         elif item == "outcomes":
-            await send_screen(update, context.bot, views.outcomes(found.texts, found.guide.content))
+            await send_screen(update, context, views.outcomes(found.texts, found.guide.content))
         elif item == "scale":
             await show_scale(update, context)
     return None
@@ -154,11 +171,24 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
 async def show_scale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the rating scale with what each level means."""
     found = services(context)
+    easy = _easy(update, context)
     for scale in found.guide.content.scales:
-        screen = views.scale(found.texts, scale)
-        await send_screen(
-            update, context.bot, Screen(screen.text, (views.back_to_menu(found.texts),))
-        )
+        screen = views.scale(found.texts, scale, easy=easy)
+        rows = (*screen.rows, views.back_to_menu(found.texts))
+        await send_screen(update, context, Screen(screen.text, rows))
+
+
+async def open_level(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, scale_id: str, value: int
+) -> str | None:
+    """Tell more about one level; mid-evaluation, put the question back underneath."""
+    found = services(context)
+    scale = found.guide.content.scale(scale_id)
+    if scale is None or value not in {p.value for p in scale.points}:
+        return found.texts.plain("eval.button_gone")
+    await send_screen(update, context, views.level(found.texts, scale, value))
+    await evaluation.ask_again_if_active(update, context)
+    return None
 
 
 async def open_indicators(
@@ -170,5 +200,5 @@ async def open_indicators(
     group = next((g for g in groups if g.id == group_id), None)
     if group is None:
         return found.texts.plain("eval.button_gone")
-    await send_screen(update, context.bot, views.indicator_group(found.texts, group, groups))
+    await send_screen(update, context, views.indicator_group(found.texts, group, groups))
     return None

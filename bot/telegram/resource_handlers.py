@@ -54,7 +54,7 @@ async def prompt_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     found = services(context)
     await send_screen(
         update,
-        context.bot,
+        context,
         Screen(found.texts.plain("search.prompt"), (views.back_to_menu(found.texts),)),
     )
 
@@ -67,7 +67,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str)
         found.store.record_search_miss(result.terms)
     await send_screen(
         update,
-        context.bot,
+        context,
         views.search_results(found.texts, found.guide.content, result, query.strip()),
     )
 
@@ -80,14 +80,14 @@ async def open_resource(
     resource = found.guide.content.resource(resource_id)
     if resource is None:
         return found.texts.plain("resource.not_found")
-    await send_screen(update, context.bot, views.resource_card(found.texts, resource))
+    await send_screen(update, context, views.resource_card(found.texts, resource))
     return None
 
 
 async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the topics to browse."""
     found = services(context)
-    await send_screen(update, context.bot, views.topics(found.texts, found.guide.content))
+    await send_screen(update, context, views.topics(found.texts, found.guide.content))
 
 
 async def open_topic(
@@ -99,7 +99,7 @@ async def open_topic(
     if topic is None:
         return found.texts.plain("topic.not_found")
     resources = found.search.by_topic(topic_id)
-    await send_screen(update, context.bot, views.topic(found.texts, topic.label, resources))
+    await send_screen(update, context, views.topic(found.texts, topic.label, resources))
     return None
 
 

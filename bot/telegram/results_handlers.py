@@ -19,7 +19,7 @@ async def list_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     found = services(context)
     evaluations = found.store.evaluations_for(participant(update, context))
     totals = {e.id: len(found.evaluations.statements(e)) for e in evaluations}
-    await send_screen(update, context.bot, views.results_list(found.texts, evaluations, totals))
+    await send_screen(update, context, views.results_list(found.texts, evaluations, totals))
 
 
 async def open_evaluation(
@@ -43,7 +43,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not rows:
         await send_screen(
             update,
-            context.bot,
+            context,
             Screen(found.texts.plain("export.none"), (views.back_to_menu(found.texts),)),
         )
         return

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
+from telegram.ext import ContextTypes
 
 log = logging.getLogger(__name__)
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+# In bot_data: a function that finishes every screen before it is sent (adds "Words explained").
+DRESS_KEY = "dress"
 BUTTON_LABEL_LIMIT = 60  # longer labels are cut on phones anyway
 
 
@@ -40,6 +43,7 @@ class Screen:
 
     text: str
     rows: tuple[tuple[Button, ...], ...] = ()
+    explain: bool = True  # offer "Words explained" when the text uses a glossary term
 
     def markup(self) -> InlineKeyboardMarkup | None:
         """Return the keyboard, or None when there are no buttons."""
@@ -80,11 +84,16 @@ def split_html(text: str, limit: int = LIMIT) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-async def send_screen(update: Update, bot: Bot, screen: Screen) -> Message:
+async def send_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen
+) -> Message:
     """Send a screen to the chat an update came from; return the last message sent."""
     chat = update.effective_chat
     assert chat is not None, "screens are only sent in reply to a chat"
-    return await send_to_chat(bot, chat.id, screen)
+    dress = context.bot_data.get(DRESS_KEY)
+    if dress is not None:
+        screen = dress(screen)
+    return await send_to_chat(context.bot, chat.id, screen)
 
 
 async def send_to_chat(bot: Bot, chat_id: int, screen: Screen) -> Message:

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.evaluation import Evaluations
+from bot.glossary import Glossary
 from bot.loading import Guide
 from bot.search import SearchIndex
 from bot.team import Teams
@@ -28,6 +29,7 @@ class Services:
     search: SearchIndex
     evaluations: Evaluations
     teams: Teams
+    glossary: Glossary
 
     @property
     def texts(self) -> Texts:

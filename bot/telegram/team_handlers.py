@@ -67,7 +67,7 @@ async def team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     who = participant(update, context)
     await evaluation.pause_if_active(update, context)
     rounds = [(r, found.teams.role(r.id, who) or Role.PARTICIPANT) for r in _visible(found, who)]
-    await send_screen(update, context.bot, team_views.team_home(found.texts, rounds))
+    await send_screen(update, context, team_views.team_home(found.texts, rounds))
 
 
 def _visible(found: Services, who: str) -> list[Round]:
@@ -85,7 +85,7 @@ async def new_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         label = found.texts.label("team.use_organisation", organisation=remembered)
         suggestions.append(Button(label, callbacks.setup("org")))
     await send_screen(
-        update, context.bot, team_views.ask(found.texts, "team.ask_organisation", *suggestions)
+        update, context, team_views.ask(found.texts, "team.ask_organisation", *suggestions)
     )
 
 
@@ -97,7 +97,7 @@ async def ask_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (Button(found.texts.plain("menu.team"), callbacks.menu("team")),),
         views.back_to_menu(found.texts),
     )
-    await send_screen(update, context.bot, Screen(found.texts.plain("team.ask_code"), rows))
+    await send_screen(update, context, Screen(found.texts.plain("team.ask_code"), rows))
 
 
 async def on_setup(
@@ -110,7 +110,7 @@ async def on_setup(
     if press.action == "cancel":
         found.store.clear_pending(who)
         await send_screen(
-            update, context.bot, views.main_menu(found.texts, heading=_t(found, "setup_cancelled"))
+            update, context, views.main_menu(found.texts, heading=_t(found, "setup_cancelled"))
         )
         return None
     wanted = {
@@ -176,7 +176,7 @@ async def _toggle(
     if message is not None:
         await edit(message, screen)
     else:
-        await send_screen(update, context.bot, screen)
+        await send_screen(update, context, screen)
     return None
 
 
@@ -195,7 +195,7 @@ async def _setup_step(
     limit = limits.get(pending.kind, teamlib.ROUND_NAME_MAX)
     if not value or len(value) > limit:
         await send_screen(
-            update, context.bot, Screen(found.texts.html("team.bad_name", max_length=limit))
+            update, context, Screen(found.texts.html("team.bad_name", max_length=limit))
         )
         return
     if pending.kind == NEW_ORGANISATION:
@@ -205,7 +205,7 @@ async def _setup_step(
             found.texts.label("team.use_round_name", name=default), callbacks.setup("name")
         )
         await send_screen(
-            update, context.bot, team_views.ask(found.texts, "team.ask_round_name", suggestion)
+            update, context, team_views.ask(found.texts, "team.ask_round_name", suggestion)
         )
     elif pending.kind == NEW_NAME:
         chosen = [s.id for s in found.guide.content.statements]
@@ -213,7 +213,7 @@ async def _setup_step(
             who, NEW_STATEMENTS, {**pending.data, "name": value, "chosen": chosen}
         )
         screen = team_views.choose_statements(found.texts, found.guide.content.statements, chosen)
-        await send_screen(update, context.bot, screen)
+        await send_screen(update, context, screen)
     elif pending.kind == NEW_DISPLAY_NAME:
         await _create(update, context, pending, value)
 
@@ -226,7 +226,7 @@ async def _ask_display_name(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         label = found.texts.label("team.use_first_name", first_name=first)
         suggestions.append(Button(label, callbacks.setup("myname")))
     await send_screen(
-        update, context.bot, team_views.ask(found.texts, "team.ask_display_name", *suggestions)
+        update, context, team_views.ask(found.texts, "team.ask_display_name", *suggestions)
     )
 
 
@@ -250,7 +250,7 @@ async def _create(
         found.store.clear_pending(who)
     code = found.store.join_code(round_.id) or ""
     link = team_views.join_link(context.bot.username, code)
-    await send_screen(update, context.bot, team_views.created(found.texts, round_, link, code))
+    await send_screen(update, context, team_views.created(found.texts, round_, link, code))
 
 
 # -- joining -------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ async def join_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not code:
         await send_screen(
             update,
-            context.bot,
+            context,
             Screen(found.texts.plain("team.join_usage"), (views.back_to_menu(found.texts),)),
         )
         return
@@ -281,7 +281,7 @@ async def open_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     if result.round is not None and member is not None and (member.is_organiser or not organiser):
         # Already in: an old or replaced link still brings a member back to their round.
         text = found.texts.html("team.already_member", name=result.round.name)
-        await send_screen(update, context.bot, Screen(text))
+        await send_screen(update, context, Screen(text))
         await show_round(update, context, result.round.id)
         return
     if result.round is None or result.check not in (CodeCheck.JOIN, CodeCheck.ORGANISER):
@@ -294,7 +294,7 @@ async def open_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
     screen = team_views.join_intro(
         found.texts, round_, found.teams.organisers(round_.id), suggested, organiser=organiser
     )
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def _refuse_code(
@@ -311,7 +311,7 @@ async def _refuse_code(
         (Button(found.texts.plain("menu.team"), callbacks.menu("team")),),
         views.back_to_menu(found.texts),
     )
-    await send_screen(update, context.bot, Screen(found.texts.html(key, name=name), rows))
+    await send_screen(update, context, Screen(found.texts.html(key, name=name), rows))
 
 
 async def _join(
@@ -323,7 +323,7 @@ async def _join(
     display_name = " ".join(display_name.split())
     if not display_name or len(display_name) > teamlib.DISPLAY_NAME_MAX:
         text = found.texts.html("team.bad_name", max_length=teamlib.DISPLAY_NAME_MAX)
-        await send_screen(update, context.bot, Screen(text))
+        await send_screen(update, context, Screen(text))
         return
     code = str(pending.data.get("code", ""))
     result = found.teams.check_code(code)
@@ -337,12 +337,12 @@ async def _join(
             await _refuse_code(update, context, teamlib.CodeResult(CodeCheck.USED, round_, code))
             return
         text = found.texts.html("team.coorg_joined", display_name=display_name, name=round_.name)
-        await send_screen(update, context.bot, Screen(text))
+        await send_screen(update, context, Screen(text))
         await show_round(update, context, round_.id)
         return
     found.store.join_round(round_.id, who, display_name)
     text = found.texts.html("team.joined", display_name=display_name, name=round_.name)
-    await send_screen(update, context.bot, Screen(text))
+    await send_screen(update, context, Screen(text))
     await _rate(update, context, round_)
 
 
@@ -360,10 +360,10 @@ async def on_pending_text(
     if pending.kind in (NEW_ORGANISATION, NEW_NAME, NEW_DISPLAY_NAME):
         await _setup_step(update, context, pending, text)
     elif pending.kind == NEW_STATEMENTS:
-        await send_screen(update, context.bot, Screen(found.texts.plain("team.tap_to_choose")))
+        await send_screen(update, context, Screen(found.texts.plain("team.tap_to_choose")))
         chosen = pending.data.get("chosen", [])
         screen = team_views.choose_statements(found.texts, found.guide.content.statements, chosen)
-        await send_screen(update, context.bot, screen)
+        await send_screen(update, context, screen)
     elif pending.kind == DISPLAY_NAME:
         await _join(update, context, pending, text)
     elif pending.kind == JOIN_CODE:
@@ -395,7 +395,7 @@ async def show_round(update: Update, context: ContextTypes.DEFAULT_TYPE, round_i
     round_ = found.store.round(round_id)
     role = found.teams.role(round_id, who)
     if round_ is None or role is None:
-        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_found")))
+        await send_screen(update, context, Screen(found.texts.plain("team.not_found")))
         return
     screen = team_views.round_screen(
         found.texts,
@@ -405,7 +405,7 @@ async def show_round(update: Update, context: ContextTypes.DEFAULT_TYPE, round_i
         found.store.member(round_id, who),
         len(round_.statement_ids),
     )
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def on_team(
@@ -478,7 +478,7 @@ async def _rate(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Roun
     await evaluation.tidy(update, context, found.evaluations.position(who))
     switched = found.evaluations.switch_to(who, evaluation_id)
     if switched is None:
-        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_found")))
+        await send_screen(update, context, Screen(found.texts.plain("team.not_found")))
         return
     await evaluation.ask(update, context, who, switched)
 
@@ -487,7 +487,7 @@ async def _round_closed(update: Update, context: ContextTypes.DEFAULT_TYPE, roun
     found = services(context)
     text = found.texts.html("team.round_closed", name=round_.name)
     await send_screen(
-        update, context.bot, Screen(text, (team_views.back_to_round(found.texts, round_.id),))
+        update, context, Screen(text, (team_views.back_to_round(found.texts, round_.id),))
     )
 
 
@@ -507,7 +507,7 @@ async def _results(
     results = found.teams.results(round_)
     finished = sum(1 for m in found.store.members(round_.id) if m.finished)
     screen = team_views.results(found.texts, round_, results, _levels(found), finished)
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def _team_results(
@@ -521,7 +521,7 @@ async def _team_results(
     if evaluation_id is not None:
         mine = {k: a.rating for k, a in found.store.answers_for(evaluation_id).items()}
     screen = team_views.shared_results(found.texts, round_, found.teams.results(round_), mine)
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
     return None
 
 
@@ -540,7 +540,7 @@ async def _chart(
     )
     await send_screen(
         update,
-        context.bot,
+        context,
         Screen(round_.name, (team_views.back_to_round(found.texts, round_.id),)),
     )
     return None
@@ -577,7 +577,7 @@ async def _export(
 async def _agree(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any) -> None:
     found = services(context)
     screen = team_views.agree_list(found.texts, round_, found.teams.results(round_), _levels(found))
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def _agree_one(
@@ -588,7 +588,7 @@ async def _agree_one(
     if result is None or press.index is None:
         return found.texts.plain("eval.button_gone")
     screen = team_views.agree_one(found.texts, round_, press.index, result, _levels(found))
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
     return None
 
 
@@ -608,7 +608,7 @@ async def _set_agreed(
         )
     level = team_views.level_label(found.texts, _levels(found), press.level)
     screen = team_views.ask_reason(found.texts, round_.id, press.index, statement.title, level)
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
     return None
 
 
@@ -635,13 +635,13 @@ async def _save_reason(
     round_ = found.store.round(round_id)
     if round_ is None or not found.teams.can_manage(round_id, who):
         found.store.clear_pending(who)
-        await send_screen(update, context.bot, Screen(found.texts.plain("team.not_allowed")))
+        await send_screen(update, context, Screen(found.texts.plain("team.not_allowed")))
         return
     reason = text.strip()
     if len(reason) > teamlib.REASON_MAX:
         await send_screen(
             update,
-            context.bot,
+            context,
             Screen(
                 found.texts.html(
                     "problem.too-long", length=len(reason), max_length=teamlib.REASON_MAX
@@ -665,7 +665,7 @@ async def _agreed_saved(
         return
     level = team_views.level_label(found.texts, _levels(found), agreed.rating)
     text = found.texts.html("team.reason_saved", title=statement.title, level=level)
-    await send_screen(update, context.bot, Screen(text))
+    await send_screen(update, context, Screen(text))
     await _agree(update, context, round_, None)
 
 
@@ -678,7 +678,7 @@ async def _unagree(
         return found.texts.plain("eval.button_gone")
     found.store.clear_agreed(round_.id, result.statement.id)
     text = found.texts.html("team.agreed_cleared", title=result.statement.title)
-    await send_screen(update, context.bot, Screen(text))
+    await send_screen(update, context, Screen(text))
     await _agree(update, context, round_, None)
     return None
 
@@ -705,7 +705,7 @@ async def _remind(
         if context.job_queue is not None:
             context.job_queue.run_once(send_reminder, when=n * REMINDER_SPACING, data=data)
     rows = (team_views.back_to_round(found.texts, round_.id),)
-    await send_screen(update, context.bot, Screen("\n".join(lines), rows))
+    await send_screen(update, context, Screen("\n".join(lines), rows))
 
 
 async def send_reminder(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -751,7 +751,7 @@ async def _reminders(
         return found.texts.plain("team.not_found")
     key = "team.reminders_on" if on else "team.reminders_stopped"
     rows = (team_views.back_to_round(found.texts, round_.id),)
-    await send_screen(update, context.bot, Screen(found.texts.html(key, name=round_.name), rows))
+    await send_screen(update, context, Screen(found.texts.html(key, name=round_.name), rows))
     return None
 
 
@@ -762,13 +762,11 @@ async def _share(
     shared = press.action in ("share", "shareyes")
     waiting = found.teams.still_rating(round_.id)
     if press.action == "share" and waiting:
-        await send_screen(
-            update, context.bot, team_views.share_confirm(found.texts, round_, waiting)
-        )
+        await send_screen(update, context, team_views.share_confirm(found.texts, round_, waiting))
         return
     found.store.set_round_shared(round_.id, shared)
     key = "team.shared_now" if shared else "team.unshared_now"
-    await send_screen(update, context.bot, Screen(found.texts.plain(key)))
+    await send_screen(update, context, Screen(found.texts.plain(key)))
     await show_round(update, context, round_.id)
     if shared and context.job_queue is not None:
         who = participant(update, context)
@@ -801,7 +799,7 @@ async def _link(
     else:
         code = found.store.join_code(round_.id) or found.store.replace_join_code(round_.id)
     link = team_views.join_link(context.bot.username, code)
-    await send_screen(update, context.bot, team_views.link(found.texts, round_, link, code))
+    await send_screen(update, context, team_views.link(found.texts, round_, link, code))
 
 
 async def _confirm(
@@ -816,7 +814,7 @@ async def _confirm(
         screen = team_views.confirm(
             found.texts, round_, "team.close_confirm", "team.close_yes", "closeyes"
         )
-    await send_screen(update, context.bot, screen)
+    await send_screen(update, context, screen)
 
 
 async def _open_or_close(
@@ -826,7 +824,7 @@ async def _open_or_close(
     opening = press.action == "reopen"
     found.store.set_round_open(round_.id, opening)
     key = "team.reopened_now" if opening else "team.closed_now"
-    await send_screen(update, context.bot, Screen(found.texts.html(key, name=round_.name)))
+    await send_screen(update, context, Screen(found.texts.html(key, name=round_.name)))
     await show_round(update, context, round_.id)
 
 
@@ -849,7 +847,7 @@ async def _coorganiser(
         team_views.back_to_round(found.texts, round_.id),
     )
     text = found.texts.html("team.coorg_link", name=round_.name, link=link)
-    await send_screen(update, context.bot, Screen(text, rows))
+    await send_screen(update, context, Screen(text, rows))
 
 
 _ACTIONS: dict[str, Any] = {

@@ -24,7 +24,9 @@ def fill(template: str, params: Mapping[str, object]) -> str:
     return template.format_map({k: escape(str(v), quote=False) for k, v in params.items()})
 
 
-def main_menu(texts: Texts, *, resume: bool = False, heading: str | None = None) -> Screen:
+def main_menu(
+    texts: Texts, *, resume: bool = False, heading: str | None = None, easy: bool = False
+) -> Screen:
     """Return the main menu, with a Continue button when an evaluation is unfinished."""
     rows: list[tuple[Button, ...]] = []
     if resume:
@@ -43,7 +45,17 @@ def main_menu(texts: Texts, *, resume: bool = False, heading: str | None = None)
         ),
         (
             Button(texts.plain("menu.scale"), callbacks.menu("scale")),
+            Button(texts.plain("menu.words"), callbacks.menu("words")),
+        ),
+        (
+            Button(texts.plain("menu.about"), callbacks.menu("about")),
             Button(texts.plain("menu.privacy"), callbacks.menu("privacy")),
+        ),
+        (
+            Button(
+                texts.plain("menu.reading_standard" if easy else "menu.reading_easy"),
+                callbacks.menu("reading"),
+            ),
         ),
     ]
     return Screen(heading or texts.plain("menu.again"), tuple(rows))
@@ -132,14 +144,49 @@ def details(texts: Texts, prompt: Prompt) -> Screen:
     return Screen(f"{texts.plain('eval.details_heading')}\n\n{points}")
 
 
-def scale(texts: Texts, scale: Scale) -> Screen:
-    """Return the rating scale: each level's name and meaning."""
-    levels = "\n\n".join(
-        texts.html("scale.level", value=p.value, label=p.label, description=p.description)
+def scale(texts: Texts, scale: Scale, *, easy: bool = False) -> Screen:
+    """Return the scale at a glance: a short line per level, and Tell me more for each."""
+    if easy:
+        lines = [
+            texts.html(
+                "scale.easy_level",
+                symbol=p.symbol,
+                value=p.value,
+                phrase=p.easy_read or p.label,
+            )
+            for p in scale.points
+        ]
+        return Screen("\n\n".join([texts.plain("scale.easy_heading"), *lines]))
+    lines = [
+        texts.html("scale.glance_level", value=p.value, label=p.label, short=p.short or p.label)
+        for p in scale.points
+    ]
+    heading = texts.html("scale.glance_heading", name=scale.name)
+    rows = tuple(
+        (
+            Button(
+                texts.label("scale.tell_me_more", value=p.value, label=p.label),
+                callbacks.level(scale.id, p.value),
+            ),
+        )
         for p in scale.points
     )
-    heading = f"<b>{escape(scale.name, quote=False)}</b>\n{escape(scale.intro, quote=False)}"
-    return Screen(f"{heading}\n\n{levels}")
+    return Screen("\n".join([heading, "", *lines]), rows)
+
+
+def level(texts: Texts, scale: Scale, value: int) -> Screen:
+    """Return one level in full: its name, what it means, and how the scale is used."""
+    point = next(p for p in scale.points if p.value == value)
+    text = texts.html(
+        "scale.level", value=point.value, label=point.label, description=point.description
+    )
+    others = tuple(
+        Button(str(p.value), callbacks.level(scale.id, p.value))
+        for p in scale.points
+        if p.value != value
+    )
+    rows = (others, back_to_menu(texts))
+    return Screen(f"{text}\n\n<i>{escape(scale.intro, quote=False)}</i>", rows)
 
 
 def in_progress(texts: Texts, progress: Progress) -> Screen:

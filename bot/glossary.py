@@ -1,0 +1,46 @@
+"""Words explained: find the glossary's terms in what a screen says.
+
+Pure: terms in, term positions out. The Telegram layer adds a "Words explained" button to a
+screen that uses any of them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from bot.content_model import Term
+
+MAX_TERMS_PER_SCREEN = 8  # a longer list would be a screen of its own, not a quick help
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible(text: str) -> str:
+    """Return what a person sees of Telegram HTML: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
+class Glossary:
+    """The glossary's terms and a matcher for each, in the order content lists them."""
+
+    def __init__(self, terms: Sequence[Term]) -> None:
+        self.terms = tuple(terms)
+        self._patterns = [_pattern(term) for term in self.terms]
+
+    def used_in(self, text: str) -> tuple[int, ...]:
+        """Return the positions of the terms a text uses, at most MAX_TERMS_PER_SCREEN."""
+        shown = visible(text)
+        found = [n for n, pattern in enumerate(self._patterns) if pattern.search(shown)]
+        return tuple(found[:MAX_TERMS_PER_SCREEN])
+
+    def at(self, positions: Sequence[int]) -> list[Term]:
+        """Return the terms at these positions, skipping any that do not exist."""
+        return [self.terms[n] for n in positions if 0 <= n < len(self.terms)]
+
+
+def _pattern(term: Term) -> re.Pattern[str]:
+    forms = sorted({term.term, *term.also}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(form) for form in forms if form.strip())
+    # Not inside a longer word: "care" is not found in "career"; "LD&A" still matches.
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)

@@ -1,0 +1,44 @@
+"""Reading help in the chat: Words explained, /words, About this guide, easy read on or off."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.telegram import help_views
+from bot.telegram.screens import send_screen
+from bot.telegram.services import participant, services
+from storage.store import EASY_READ, STANDARD
+
+
+async def words_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every word the guide explains."""
+    found = services(context)
+    await send_screen(update, context, help_views.word_list(found.texts, found.glossary))
+
+
+async def explain(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, positions: tuple[int, ...]
+) -> str | None:
+    """Show what the words on a screen mean."""
+    found = services(context)
+    terms = found.glossary.at(positions)
+    if not terms:
+        return found.texts.plain("eval.button_gone")
+    await send_screen(update, context, help_views.meanings(found.texts, terms))
+    return None
+
+
+async def about_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the guide is about, in the source's words and an expert by experience's."""
+    found = services(context)
+    await send_screen(update, context, help_views.about(found.texts, found.guide.content.about))
+
+
+async def switch_reading(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn easy read on, or back off, for everything the person sees from now on."""
+    found = services(context)
+    who = participant(update, context)
+    easy = found.store.reading(who) != EASY_READ
+    found.store.set_reading(who, EASY_READ if easy else STANDARD)
+    await send_screen(update, context, help_views.reading_switched(found.texts, easy))

@@ -1,0 +1,60 @@
+"""Reading help: "Words explained", the word list, About this guide, the easy-read switch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.content_model import About, Term
+from bot.glossary import Glossary
+from bot.telegram import callbacks
+from bot.telegram.screens import Button, Screen
+from bot.telegram.views import back_to_menu
+from bot.texts import Texts
+
+WORDS_PER_ROW = 2
+
+
+def explain_words(texts: Texts, glossary: Glossary, screen: Screen) -> Screen:
+    """Add a "Words explained" button to a screen that uses glossary terms."""
+    if not screen.explain:
+        return screen
+    found = glossary.used_in(screen.text)
+    if not found:
+        return screen
+    row = (Button(texts.plain("words.button"), callbacks.words(found)),)
+    # Just above the last row (usually Main menu or Pause), where help is looked for.
+    rows = (*screen.rows[:-1], row, *screen.rows[-1:]) if screen.rows else (row,)
+    return Screen(screen.text, rows, screen.explain)
+
+
+def meanings(texts: Texts, terms: Sequence[Term]) -> Screen:
+    """Return what each term means, plainly."""
+    lines = [texts.html("words.line", term=t.term, meaning=t.meaning) for t in terms]
+    rows = ((Button(texts.plain("words.all"), callbacks.menu("words")),), back_to_menu(texts))
+    text = "\n\n".join([texts.plain("words.heading"), *lines])
+    return Screen(text, rows, explain=False)
+
+
+def word_list(texts: Texts, glossary: Glossary) -> Screen:
+    """Return every term as a button, two to a row."""
+    buttons = [Button(term.term, callbacks.words((n,))) for n, term in enumerate(glossary.terms)]
+    rows = tuple(
+        tuple(buttons[i : i + WORDS_PER_ROW]) for i in range(0, len(buttons), WORDS_PER_ROW)
+    )
+    return Screen(texts.plain("words.list"), (*rows, back_to_menu(texts)), explain=False)
+
+
+def about(texts: Texts, about_: About | None) -> Screen:
+    """Return About this guide: who the workforce is, and a voice from experience."""
+    if about_ is None:
+        return Screen(texts.plain("about.heading"), (back_to_menu(texts),))
+    text = texts.html(
+        "about.text", intro=about_.intro, voice=about_.voice, voice_by=about_.voice_by
+    )
+    return Screen(f"{texts.plain('about.heading')}\n\n{text}", (back_to_menu(texts),))
+
+
+def reading_switched(texts: Texts, easy: bool) -> Screen:
+    """Confirm the switch between easy read and the standard wording."""
+    key = "reading.now_easy" if easy else "reading.now_standard"
+    return Screen(texts.plain(key), (back_to_menu(texts),), explain=False)
