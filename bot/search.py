@@ -19,6 +19,10 @@ counts for little and "apprenticeship" for a lot) times the weight of the best f
 in (title and keywords above summary). The score is the share of the query's total weight that
 the entry covers; words the catalogue does not know add to the total and so count against every
 entry. A small bonus for covering the entry's own title breaks ties between close entries.
+
+Bands: a high enough score answers; a middling one offers "Did you mean", unless the query has
+words found in no entry and what it shares with the catalogue is only everyday words ("plan a
+holiday"), which gets an honest "nothing matches" instead.
 """
 
 from __future__ import annotations
@@ -85,6 +89,34 @@ MIN_CONFIDENT_EVIDENCE = 0.3  # and the rarity it matched: "staff" alone is too 
 STRONG_EVIDENCE = 1.2
 STRONG_EVIDENCE_THRESHOLD = 0.4
 SUGGEST_THRESHOLD = 0.3  # below this: nothing matches
+# "Did you mean" is for a query the catalogue understands but too vaguely to answer ("staff"),
+# or one with a stray word around a real topic ("safe staffing in leeds"); not for one that
+# shares only an everyday word with it: in "plan a holiday" or "pizza delivery near me" the
+# shared word means nothing special and the rest says the question is about something else.
+# So when more than this share of a query's ideas is found in no entry (unknown words, and
+# known topics the catalogue does not cover), a suggestion must match at least one idea that
+# is not an everyday word; otherwise the honest answer is "nothing matches", which the bot
+# records as a search gap. Measured on the off-topic sets (`python -m bench.search_quality`).
+MAX_UNMATCHED_SHARE_TO_SUGGEST = 0.0
+# Everyday English words the catalogue also uses: rare in the catalogue (so weighty by rarity)
+# but no sign on their own that a question is about the care and support workforce. Compared
+# by stem with a single typed (or typo-corrected) word; a synonym phrase ("workforce plan",
+# "care worker") is never everyday.
+EVERYDAY_WORDS = frozenset(
+    (
+        "care", "caring", "staff", "support", "training", "train", "course", "plan", "planning",
+        "value", "delivery", "deliver", "data", "job", "role", "model", "service", "team",
+        "work", "worker", "working", "people", "person", "health", "cost", "money", "save",
+        "saving", "spend", "pay", "number", "tool", "report", "review", "study", "paper",
+        "guide", "guidance", "local", "area", "community", "home", "life", "level", "real",
+        "success", "secret", "sight", "route", "flexible", "young", "children", "kids", "keep",
+        "keeping", "finding", "future", "development", "example", "figures", "price",
+        "calculate", "estimate", "compare", "benchmark", "framework", "template", "skill",
+        "booklet", "leaflet", "manager", "employer", "provider", "position", "career",
+        "capacity", "transition", "modelling", "complex", "needs", "enabling", "specialist",
+        "accessible", "approach", "group",
+    )
+)  # fmt: skip
 RELATIVE_FLOOR = 0.5  # confident results also list entries within this share of the best
 SUGGEST_LIMIT = 3  # "Did you mean" buttons
 
@@ -183,6 +215,7 @@ class _Concept:
     """One idea of the query, as the index keys that match it and what each match is worth."""
 
     alternatives: tuple[tuple[str, float], ...]  # (index key, factor)
+    everyday: bool = False  # a single everyday word (EVERYDAY_WORDS): no sign of the domain
 
 
 class _Analyser:
@@ -219,6 +252,7 @@ class _Analyser:
         # A word listed both as filler and in a synonym group means something: keep it.
         stop_stems.difference_update(single_groups)
         self.stop_stems = frozenset(stop_stems)
+        self.everyday_stems = frozenset(stem(w) for w in EVERYDAY_WORDS)
         self.phrases = phrases
         self.max_phrase = max((len(p) for p in phrases), default=1)
         self.single_groups = {s: tuple(g) for s, g in single_groups.items()}
@@ -379,11 +413,13 @@ class SearchIndex:
             return nothing
 
         total = UNKNOWN_WORD_WEIGHT * unknown
+        unmatched = unknown  # ideas found in no entry
         matched: list[tuple[float, dict[int, float], _Concept]] = []
         for concept in concepts:
             docs = self._match(concept)
             if not docs:
                 total += UNKNOWN_WORD_WEIGHT  # known to the vocabulary, but in no entry
+                unmatched += 1
                 continue
             rarity = self._rarity(concept, docs)
             total += rarity
@@ -442,7 +478,10 @@ class SearchIndex:
             floor = max(SUGGEST_THRESHOLD, best * RELATIVE_FLOOR)
             band = Band.CONFIDENT
             shown = top[:limit]
-        elif best >= SUGGEST_THRESHOLD:
+        elif best >= SUGGEST_THRESHOLD and (
+            unmatched <= MAX_UNMATCHED_SHARE_TO_SUGGEST * (unmatched + len(matched))
+            or any(not c.everyday and top[0][0] in docs for _, docs, c in matched)
+        ):
             floor = SUGGEST_THRESHOLD
             band = Band.SUGGEST
             shown = top[: min(limit, SUGGEST_LIMIT)]
@@ -512,7 +551,8 @@ class SearchIndex:
             if identity in seen:
                 continue
             seen.add(identity)
-            concepts.append(_Concept(alternatives))
+            everyday = not seg.phrase and stem(read[seg.start]) in analyser.everyday_stems
+            concepts.append(_Concept(alternatives, everyday))
         return concepts, unknown, tuple(terms)
 
     def _correct(self, word: str) -> _Correction:

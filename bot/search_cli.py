@@ -1,10 +1,11 @@
 """The ``workforce-guide search`` subcommand: search the catalogue from a terminal or a script.
 
 ``search "QUERY"`` prints the results readably; ``--json`` prints one JSON object,
-``{"query": ..., "results": [{"id": ..., "title": ..., "score": ...}, ...]}``, where results
-are the confident answers only (an empty list when nothing matches; "did you mean"
-suggestions are not answers, so they are left out); ``--stdin`` reads one query a line and
-prints one such JSON object a line, in order.
+``{"query": ..., "band": ..., "results": [{"id": ..., "title": ..., "score": ...}, ...]}``,
+with what the user of the bot would see: ``band`` is ``"answer"`` (a confident answer),
+``"suggest"`` (the results are "Did you mean" suggestions, not answers) or ``"none"``
+(nothing matches, results empty; the bot records such a query as a search gap); at most five
+results. ``--stdin`` reads one query a line and prints one such JSON object a line, in order.
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ DEFAULT_LIMIT = 5
 
 
 JSON_MAX_RESULTS = 5
+# The band as the JSON names it: what the user was shown.
+JSON_BANDS = {Band.CONFIDENT: "answer", Band.SUGGEST: "suggest", Band.NONE: "none"}
 
 
 def add_search_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the search subcommand's arguments to a parser."""
     parser.add_argument("query", nargs="?", metavar="QUERY", help="what to search for")
     parser.add_argument(
-        "--json", action="store_true", help="print JSON: {query, results: [{id, title, score}]}"
+        "--json",
+        action="store_true",
+        help="print JSON: {query, band: answer|suggest|none, results: [{id, title, score}]}",
     )
     parser.add_argument(
         "--stdin", action="store_true", help="read one query a line; print one JSON object a line"
@@ -82,10 +87,11 @@ def render_text(result: SearchResult) -> str:
 
 
 def _as_json(result: SearchResult) -> dict[str, Any]:
-    """Return the JSON shape of a result: confident answers only."""
-    hits = result.hits if result.band is Band.CONFIDENT else ()
+    """Return the JSON shape of a result: its band and what it showed (answers or suggestions)."""
+    hits = () if result.band is Band.NONE else result.hits[:JSON_MAX_RESULTS]
     return {
         "query": result.query,
+        "band": JSON_BANDS[result.band],
         "results": [
             {"id": h.resource.id, "title": h.resource.title, "score": round(h.score, 3)}
             for h in hits

@@ -65,7 +65,7 @@ def test_search_json_and_stdin() -> None:
 
     code, out, _ = run("search", "--stdin", stdin="pizza recipe\nphysio roles\n")
     first, second = (json.loads(line) for line in out.splitlines())
-    assert first == {"query": "pizza recipe", "results": []}
+    assert first == {"query": "pizza recipe", "band": "none", "results": []}
     assert "ahp-scoping-report" in [r["id"] for r in second["results"]]
 
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from bench.search_quality import shipped_index
+from bench.search_quality import OFF_TOPIC as OFF_TOPIC_SET
+from bench.search_quality import QUERY_SETS, load_queries, shipped_index
 from bot.search import Band, SearchResult
 
 
@@ -34,6 +35,56 @@ def test_off_topic_never_returns_a_resource(query: str) -> None:
     result = search(query)
     assert result.band is Band.NONE
     assert result.hits == ()
+
+
+# Everyday queries that share a word with the catalogue ("delivery", "train", "plan", "value",
+# "job", "data", "care"): the shared word alone is no reason for a "Did you mean".
+SHARED_WORD = [
+    "pizza delivery near me",
+    "delivery of my new car",
+    "how to train my dog",
+    "plan a holiday",
+    "value of my house",
+    "job at tesco",
+    "best data plan for my phone",
+    "care for my cat",
+    "model train set",
+]
+
+
+@pytest.mark.parametrize("query", SHARED_WORD)
+def test_a_shared_everyday_word_is_not_a_suggestion(query: str) -> None:
+    result = search(query)
+    assert result.band is Band.NONE, [h.resource.id for h in result.hits]
+    assert result.hits == ()
+    assert result.terms  # recorded as a search gap by the bot
+
+
+@pytest.mark.parametrize(
+    "query", [q.query for q in load_queries(QUERY_SETS[OFF_TOPIC_SET])], ids=lambda q: q
+)
+def test_every_tuned_off_topic_query_matches_nothing(query: str) -> None:
+    assert search(query).band is Band.NONE
+
+
+# A stray word around a real topic still earns suggestions: the topic is not an everyday word.
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("safe staffing in leeds", "safe-staffing-ld-autism"),
+        ("values based recruitment rota", "values-based-recruitment"),
+    ],
+)
+def test_a_stray_word_around_a_real_topic_still_suggests(query: str, expected: str) -> None:
+    result = search(query)
+    assert result.band is not Band.NONE
+    assert expected in [h.resource.id for h in result.hits]
+
+
+def test_everyday_words_alone_still_suggest_when_fully_understood() -> None:
+    # Every word is the catalogue's: vague, not off-topic, so "Did you mean" stays.
+    assert search("care").band is Band.SUGGEST
+    assert search("staff").band is Band.SUGGEST
 
 
 # Near the domain, but about things the catalogue does not cover: no confident answer.

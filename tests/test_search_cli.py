@@ -42,16 +42,36 @@ def test_json_shape() -> None:
     code, text = run("--json", "physio roles")
     data = json.loads(text)
     assert code == 0
+    assert set(data) == {"query", "band", "results"}
     assert data["query"] == "physio roles"
+    assert data["band"] == "answer"
     assert 1 <= len(data["results"]) <= 5
     assert set(data["results"][0]) == {"id", "title", "score"}
     assert "ahp-scoping-report" in [r["id"] for r in data["results"]]
 
 
-@pytest.mark.parametrize("query", ["pizza recipe", "staff", ""])
-def test_json_leaves_out_suggestions_and_non_matches(query: str) -> None:
+def test_json_reports_did_you_mean_as_the_user_saw_it() -> None:
+    # "staff" is too vague to answer: the bot offers "Did you mean" buttons, and so does JSON.
+    _, text = run("--json", "staff")
+    data = json.loads(text)
+    assert data["band"] == "suggest"
+    assert 1 <= len(data["results"]) <= 3
+    assert set(data["results"][0]) == {"id", "title", "score"}
+    _, shown = run("staff")
+    assert all(r["title"] in shown for r in data["results"])
+
+
+@pytest.mark.parametrize("query", ["pizza recipe", "pizza delivery near me", "", "😀"])
+def test_json_says_none_when_nothing_matches(query: str) -> None:
     _, text = run("--json", query)
-    assert json.loads(text) == {"query": query, "results": []}
+    assert json.loads(text) == {"query": query, "band": "none", "results": []}
+
+
+def test_json_never_lists_more_than_five() -> None:
+    _, text = run("--json", "--limit", "50", "training")
+    data = json.loads(text)
+    assert data["band"] == "answer"
+    assert len(data["results"]) == 5
 
 
 def test_json_respects_limit() -> None:
@@ -69,6 +89,7 @@ def test_stdin_prints_one_json_object_a_line_in_order() -> None:
         "",
         "safe staffing",
     ]
+    assert [line["band"] for line in lines] == ["answer", "none", "none", "answer"]
     assert lines[0]["results"][0]["id"] == "flexible-routes-recruitment"
     assert lines[1]["results"] == []
     assert lines[3]["results"][0]["id"] == "safe-staffing-ld-autism"
