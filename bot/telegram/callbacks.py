@@ -38,10 +38,12 @@ EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})
 _ID = r"[a-z0-9][a-z0-9-]{0,47}"
 _MENU = re.compile(r"^m:([a-z]{1,12})$")
 _EVAL = re.compile(r"^e:(\d{1,10}):(\d{1,7}):(?:o\.([a-z0-9][a-z0-9-]{0,15})|([a-z]{1,8}))$")
-_RESOURCE = re.compile(rf"^r:({_ID})$")
+# A resource card remembers where it was opened from: a topic (t.ID) or a question (q).
+_RESOURCE = re.compile(rf"^r:({_ID})(?::(q|t\.{_ID}))?$")
 _TOPIC = re.compile(rf"^t:({_ID})$")
-_INDICATORS = re.compile(rf"^i:({_ID})$")
-_RESULTS = re.compile(r"^v:(\d{1,10})$")
+_INDICATORS = re.compile(rf"^i:({_ID})(?::(\d{{1,2}}))?$")
+_OUTCOMES = re.compile(r"^o:(\d{1,2})$")
+_RESULTS = re.compile(r"^v:(\d{1,10})(:more)?$")
 _TEAM = re.compile(r"^g:(\d{1,10}):([a-z]{1,10})(?::(\d{1,3})(?:\.([1-5]))?)?$")
 _SETUP = re.compile(r"^n:([a-z]{1,10})(?::(\d{1,3}))?$")
 _CONTINUE = re.compile(r"^c:(\d{1,10})$")
@@ -104,6 +106,8 @@ class ResourcePress:
     """Open a resource from the catalogue."""
 
     resource_id: str
+    topic_id: str | None = None  # opened from this topic: offer the way back to it
+    from_question: bool = False  # opened under a question: put the question back after it
 
 
 @dataclass(frozen=True)
@@ -115,16 +119,25 @@ class TopicPress:
 
 @dataclass(frozen=True)
 class IndicatorsPress:
-    """Open a group of performance indicators."""
+    """Open a group of performance indicators, at one of its pages."""
 
     group_id: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class OutcomesPress:
+    """Open a page of the expected outcomes."""
+
+    page: int
 
 
 @dataclass(frozen=True)
 class ResultsPress:
-    """Open the summary of one of the user's evaluations."""
+    """Open the summary of one of the user's evaluations (or all its further reading)."""
 
     evaluation_id: int
+    more_reading: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +186,7 @@ Press = (
     | ResourcePress
     | TopicPress
     | IndicatorsPress
+    | OutcomesPress
     | ResultsPress
     | TeamPress
     | SetupPress
@@ -199,9 +213,11 @@ def evaluation_action(evaluation_id: int, turn: int, action: str) -> str:
     return _checked(f"e:{evaluation_id}:{turn}:{action}")
 
 
-def resource(resource_id: str) -> str:
-    """Encode a button that opens a resource."""
-    return _checked(f"r:{resource_id}")
+def resource(resource_id: str, *, topic_id: str | None = None, question: bool = False) -> str:
+    """Encode a button that opens a resource, remembering a topic or question it came from."""
+    if topic_id is not None:
+        return _checked(f"r:{resource_id}:t.{topic_id}")
+    return _checked(f"r:{resource_id}:q" if question else f"r:{resource_id}")
 
 
 def topic(topic_id: str) -> str:
@@ -209,14 +225,19 @@ def topic(topic_id: str) -> str:
     return _checked(f"t:{topic_id}")
 
 
-def indicators(group_id: str) -> str:
-    """Encode a button that opens an indicator group."""
-    return _checked(f"i:{group_id}")
+def indicators(group_id: str, page: int = 0) -> str:
+    """Encode a button that opens an indicator group (at a page)."""
+    return _checked(f"i:{group_id}" if page == 0 else f"i:{group_id}:{page}")
 
 
-def results(evaluation_id: int) -> str:
-    """Encode a button that opens an evaluation's summary."""
-    return _checked(f"v:{evaluation_id}")
+def outcomes(page: int) -> str:
+    """Encode a button that opens a page of the expected outcomes."""
+    return _checked(f"o:{page}")
+
+
+def results(evaluation_id: int, *, more_reading: bool = False) -> str:
+    """Encode a button that opens an evaluation's summary, or all its further reading."""
+    return _checked(f"v:{evaluation_id}:more" if more_reading else f"v:{evaluation_id}")
 
 
 def team(round_id: int, action: str, index: int | None = None, level: int | None = None) -> str:
@@ -261,13 +282,17 @@ def parse(data: str | None) -> Press | None:
             return None
         return EvaluationPress(int(match[1]), int(match[2]), match[3], action)
     if match := _RESOURCE.match(data):
-        return ResourcePress(match[1])
+        origin = match[2] or ""
+        topic_id = origin[2:] if origin.startswith("t.") else None
+        return ResourcePress(match[1], topic_id, origin == "q")
     if match := _TOPIC.match(data):
         return TopicPress(match[1])
     if match := _INDICATORS.match(data):
-        return IndicatorsPress(match[1])
+        return IndicatorsPress(match[1], int(match[2] or 0))
+    if match := _OUTCOMES.match(data):
+        return OutcomesPress(int(match[1]))
     if match := _RESULTS.match(data):
-        return ResultsPress(int(match[1]))
+        return ResultsPress(int(match[1]), match[2] is not None)
     if match := _TEAM.match(data):
         if match[2] not in TEAM_ACTIONS:
             return None

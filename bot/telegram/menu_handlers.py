@@ -109,11 +109,18 @@ async def _route(
     if isinstance(press, callbacks.EvaluationPress):
         return await evaluation.on_press(update, context, press)
     if isinstance(press, callbacks.ResourcePress):
-        return await resources.open_resource(update, context, press.resource_id)
+        return await resources.open_resource(
+            update, context, press.resource_id, press.topic_id, press.from_question
+        )
     if isinstance(press, callbacks.TopicPress):
         return await resources.open_topic(update, context, press.topic_id)
     if isinstance(press, callbacks.IndicatorsPress):
-        return await open_indicators(update, context, press.group_id)
+        return await open_indicators(update, context, press.group_id, press.page)
+    if isinstance(press, callbacks.OutcomesPress):
+        found = services(context)
+        screen = views.outcomes(found.texts, found.guide.content, press.page)
+        await send_screen(update, context, screen)
+        return None
     if isinstance(press, callbacks.ResultsPress):
         return await results.open_evaluation(update, context, press.evaluation_id)
     if isinstance(press, callbacks.TeamPress):
@@ -192,7 +199,7 @@ async def open_level(
 
 
 async def open_indicators(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: str, page: int = 0
 ) -> str | None:
     """Show one group of performance indicators."""
     found = services(context)
@@ -200,5 +207,6 @@ async def open_indicators(
     group = next((g for g in groups if g.id == group_id), None)
     if group is None:
         return found.texts.plain("eval.button_gone")
-    await send_screen(update, context, views.indicator_group(found.texts, group, groups))
+    screen = views.indicator_group(found.texts, found.guide.content, group, groups, page)
+    await send_screen(update, context, screen)
     return None

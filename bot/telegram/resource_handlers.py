@@ -73,14 +73,21 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str)
 
 
 async def open_resource(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, resource_id: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    resource_id: str,
+    topic_id: str | None = None,
+    from_question: bool = False,
 ) -> str | None:
-    """Show a resource's card."""
+    """Show a resource's card, with the way back to where it was opened from."""
     found = services(context)
     resource = found.guide.content.resource(resource_id)
     if resource is None:
         return found.texts.plain("resource.not_found")
-    await send_screen(update, context, views.resource_card(found.texts, resource))
+    topic = next((t for t in found.guide.content.topics if t.id == topic_id), None)
+    await send_screen(update, context, views.resource_card(found.texts, resource, topic))
+    if from_question:
+        await evaluation.ask_again_if_active(update, context)
     return None
 
 
@@ -99,7 +106,7 @@ async def open_topic(
     if topic is None:
         return found.texts.plain("topic.not_found")
     resources = found.search.by_topic(topic_id)
-    await send_screen(update, context, views.topic(found.texts, topic.label, resources))
+    await send_screen(update, context, views.topic(found.texts, topic, resources))
     return None
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from html import escape
 
-from bot.content_model import Content, IndicatorGroup, Resource, Scale, Statement
+from bot.content_model import Content, IndicatorGroup, Resource, Scale, Statement, Topic
 from bot.engine import Prompt
 from bot.evaluation import Progress
+from bot.glossary import visible
 from bot.search import Band, SearchResult
 from bot.telegram import callbacks
 from bot.telegram.screens import Button, Screen, shorten
@@ -16,6 +17,7 @@ from bot.texts import Texts
 from storage import Answer, Evaluation
 
 LOW_RATINGS = (1, 2)  # ratings that earn "where to look next" suggestions
+SCREEN_LIMIT = 600  # visible characters a phone shows without much scrolling
 QUERY_SHOWN = 80  # a pasted paragraph is not echoed back in full
 
 
@@ -292,7 +294,8 @@ def results_list(
             total=totals.get(evaluation.id, evaluation.answered),
         )
         if evaluation.status != "finished":
-            label += " " + texts.plain("results.unfinished").strip()
+            # First, so a long organisation name cannot push it off the button.
+            label = texts.plain("results.unfinished").strip() + " " + label
         buttons.append((Button(label, callbacks.results(evaluation.id)),))
     buttons.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
     buttons.append(back_to_menu(texts))
@@ -303,7 +306,7 @@ def _date(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def resource_card(texts: Texts, resource: Resource) -> Screen:
+def resource_card(texts: Texts, resource: Resource, topic: Topic | None = None) -> Screen:
     """Return a resource: title, publisher, summary, who it is for, where to find it."""
     publisher = (
         texts.html("resource.publisher_year", publisher=resource.publisher, year=resource.year)
@@ -324,12 +327,14 @@ def resource_card(texts: Texts, resource: Resource) -> Screen:
         )
     else:
         lines.append(texts.plain("resource.in_framework"))
+    back = (
+        Button(texts.label("topic.back", label=topic.label), callbacks.topic(topic.id))
+        if topic is not None
+        else Button(texts.plain("menu.topics"), callbacks.menu("topics"))
+    )
     rows = (
         (Button(texts.plain("resource.share"), share=resource.title),),
-        (
-            Button(texts.plain("menu.topics"), callbacks.menu("topics")),
-            Button(texts.plain("menu.main"), callbacks.menu("main")),
-        ),
+        (back, Button(texts.plain("menu.main"), callbacks.menu("main"))),
     )
     return Screen("\n".join(lines), rows)
 
@@ -338,7 +343,8 @@ def search_results(texts: Texts, content: Content, result: SearchResult, query: 
     """Return search results: confident answers, did-you-mean suggestions, or nothing."""
     shown_query = shorten(query, QUERY_SHOWN)
     if result.band == Band.NONE or not result.hits:
-        return Screen(texts.html("search.none", query=shown_query), topic_buttons(content))
+        rows = (*topic_buttons(content), back_to_menu(texts))
+        return Screen(texts.html("search.none", query=shown_query), rows)
     key = "search.results" if result.band == Band.CONFIDENT else "search.suggest"
     rows = tuple(
         (
@@ -364,11 +370,14 @@ def topics(texts: Texts, content: Content) -> Screen:
     return Screen(texts.plain("topics.heading"), (*topic_buttons(content), back_to_menu(texts)))
 
 
-def topic(texts: Texts, label: str, resources: Sequence[Resource]) -> Screen:
-    """Return a topic's resources as buttons."""
-    rows = tuple((Button(r.title, callbacks.resource(r.id)),) for r in resources)
+def topic(texts: Texts, topic_: Topic, resources: Sequence[Resource]) -> Screen:
+    """Return a topic's resources as buttons; each card leads back here."""
+    rows = tuple(
+        (Button(r.title, callbacks.resource(r.id, topic_id=topic_.id)),) for r in resources
+    )
     more = (Button(texts.plain("menu.topics"), callbacks.menu("topics")),)
-    return Screen(texts.html("topic.heading", label=label), (*rows, more, back_to_menu(texts)))
+    heading = texts.html("topic.heading", label=topic_.label)
+    return Screen(heading, (*rows, more, back_to_menu(texts)))
 
 
 def indicator_groups(texts: Texts, groups: Sequence[IndicatorGroup]) -> Screen:
@@ -377,11 +386,46 @@ def indicator_groups(texts: Texts, groups: Sequence[IndicatorGroup]) -> Screen:
     return Screen(texts.plain("indicators.heading"), (*rows, back_to_menu(texts)))
 
 
+def pages(heading: str, items: Sequence[str], limit: int = SCREEN_LIMIT) -> list[list[str]]:
+    """Pack items into pages that stay under the limit with their heading (one item at least)."""
+    result: list[list[str]] = [[]]
+    size = len(visible(heading))
+    for item in items:
+        length = len(visible(item)) + 2
+        if result[-1] and size + length > limit:
+            result.append([])
+            size = len(visible(heading))
+        result[-1].append(item)
+        size += length
+    return result
+
+
+def _pager(texts: Texts, page: int, count: int, encode: Callable[[int], str]) -> tuple[Button, ...]:
+    """Return Back and Next buttons between pages."""
+    row: list[Button] = []
+    if page > 0:
+        row.append(Button(texts.plain("page.back"), encode(page - 1)))
+    if page + 1 < count:
+        row.append(Button(texts.plain("page.next"), encode(page + 1)))
+    return tuple(row)
+
+
+def _page_heading(texts: Texts, heading: str, page: int, count: int) -> str:
+    if count == 1:
+        return heading
+    return heading + "\n" + texts.html("page.of", n=page + 1, total=count)
+
+
 def indicator_group(
-    texts: Texts, group: IndicatorGroup, groups: Sequence[IndicatorGroup]
+    texts: Texts,
+    content: Content,
+    group: IndicatorGroup,
+    groups: Sequence[IndicatorGroup],
+    page: int = 0,
 ) -> Screen:
-    """Return one group's indicators: what to measure, what to aim for, where the data is."""
-    parts = [f"<b>{escape(group.title, quote=False)}</b>"]
+    """Return a page of a group's indicators: what to measure, the aim, the data, the links."""
+    heading = f"<b>{escape(group.title, quote=False)}</b>"
+    parts = []
     for indicator in group.indicators:
         line = texts.html(
             "indicator.line",
@@ -391,14 +435,31 @@ def indicator_group(
             data=texts.plain(f"indicator.{indicator.data}"),
         )
         measures = "".join(f"\n  • {escape(m, quote=False)}" for m in indicator.measures)
-        parts.append(line + measures)
+        titles = [s.title for s in (content.statement(i) for i in indicator.statements) if s]
+        linked = texts.html("indicator.statements", titles="; ".join(titles)) if titles else ""
+        parts.append(line + measures + (f"\n{linked}" if linked else ""))
+    split = pages(heading, parts)
+    page = min(max(page, 0), len(split) - 1)
+    text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
+    pager = _pager(texts, page, len(split), lambda n: callbacks.indicators(group.id, n))
     others = tuple(
         (Button(g.title, callbacks.indicators(g.id)),) for g in groups if g.id != group.id
     )
-    return Screen("\n\n".join(parts), (*others, back_to_menu(texts)))
+    return Screen(text, tuple(r for r in (pager, *others, back_to_menu(texts)) if r))
 
 
-def outcomes(texts: Texts, content: Content) -> Screen:
-    """Return the expected outcomes."""
-    items = "\n".join(f"• {escape(o.text, quote=False)}" for o in content.outcomes)
-    return Screen(f"{texts.plain('outcomes.heading')}\n\n{items}", (back_to_menu(texts),))
+def outcomes(texts: Texts, content: Content, page: int = 0) -> Screen:
+    """Return a page of the expected outcomes, each with the statements it follows from."""
+    heading = texts.plain("outcomes.heading")
+    items = []
+    for outcome in content.outcomes:
+        titles = [s.title for s in (content.statement(i) for i in outcome.statements) if s]
+        item = f"• {escape(outcome.text, quote=False)}"
+        if titles:
+            item += "\n  " + texts.html("outcome.statements", titles="; ".join(titles))
+        items.append(item)
+    split = pages(heading, items)
+    page = min(max(page, 0), len(split) - 1)
+    text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
+    pager = _pager(texts, page, len(split), callbacks.outcomes)
+    return Screen(text, tuple(r for r in (pager, back_to_menu(texts)) if r))
