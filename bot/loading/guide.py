@@ -19,7 +19,7 @@ EASY_READ_FLOW = "self-evaluation-easy-read"  # the same questions in easy-read 
 STATEMENTS = "statements"
 EASY_STATEMENTS = "statements-easy-read"  # the statements' easy-read titles and texts
 EASY_SCALE_SUFFIX = "-easy-read"  # a scale's easy-read labels: "self-evaluation-easy-read"
-STATEMENT_FIELDS = frozenset({"title", "text"})
+STATEMENT_FIELDS = frozenset({"title", "text", "signs"})
 # The names the self-evaluation's answers are kept under; the store is written from these.
 ORGANISATION, RATING, NOTE = "organisation", "rating", "note"
 # What the bot fills in before a flow starts: the organisation remembered (or the round's),
@@ -89,12 +89,19 @@ def load_guide(content_dir: Path | None = None, flows_dir: Path | None = None) -
 def engine_context(content: Content) -> Context:
     """Build what the engine needs from the content: statements to loop over, rating scales."""
     option_label = content.texts.get("rating.option", "{value} — {label}")
+    signs_label = content.texts.get("eval.signs", "{signs}")
+    signs = {s.id: _signs(content, s.id, signs_label) for s in content.statements}
     statements = tuple(
-        Item(s.id, {"title": s.title, "text": statement_text(s)}, s.sub_points)
+        Item(
+            s.id, {"title": s.title, "text": statement_text(s), "signs": signs[s.id]}, s.sub_points
+        )
         for s in content.statements
     )
     easy = tuple(
-        Item(s.id, {"title": s.easy_title or s.title, "text": s.easy_read or s.text})
+        Item(
+            s.id,
+            {"title": s.easy_title or s.title, "text": s.easy_read or s.text, "signs": ""},
+        )
         for s in content.statements
     )
     scales: dict[str, tuple[Option, ...]] = {}
@@ -107,6 +114,17 @@ def engine_context(content: Content) -> Context:
             Option(str(p.value), easy_option(p)) for p in scale.points
         )
     return Context(lists={STATEMENTS: statements, EASY_STATEMENTS: easy}, scales=scales)
+
+
+def _signs(content: Content, statement_id: str, label: str) -> str:
+    """Say what would show a statement's good practice is working: the indicators for it."""
+    titles = [
+        indicator.title
+        for group in content.indicator_groups
+        for indicator in group.indicators
+        if statement_id in indicator.statements
+    ]
+    return label.format(signs="; ".join(titles)) if titles else ""
 
 
 def statement_text(statement: Statement) -> str:

@@ -11,7 +11,7 @@ from bot import engine
 from bot.engine import Problem, Turn
 from bot.evaluation import Position, RoundClosedError
 from bot.loading.guide import EASY_SCALE_SUFFIX
-from bot.telegram import team_views, views
+from bot.telegram import callbacks, team_views, views
 from bot.telegram.callbacks import EvaluationPress
 from bot.telegram.screens import Button, Screen, drop_buttons, edit, send_screen
 from bot.telegram.services import Services, participant, services
@@ -226,9 +226,7 @@ async def show_turn(
     found = services(context)
     for prompt in turn.shown:
         if prompt.kind in QUESTION_KINDS:
-            screen = views.question(
-                found.texts, prompt, position.evaluation_id, position.state.turn
-            )
+            screen = _question(found, prompt, position)
             sent = await send_screen(update, context, screen)
             found.evaluations.show_question(who, position, sent.message_id)
         elif prompt.kind == "end":
@@ -252,7 +250,10 @@ async def send_summary(
     if round_ is not None:
         # Name the round in the heading: a team's summary is not a solo one.
         evaluation = replace(evaluation, organisation=f"{round_.name} — {round_.organisation}")
-    screen = views.summary(found.texts, found.guide.content, evaluation, answers, statements)
+    easy = found.evaluations.easy_read(evaluation.participant_id)
+    screen = views.summary(
+        found.texts, found.guide.content, evaluation, answers, statements, easy=easy
+    )
     if evaluation.round_id is not None:
         # In a team round the way on is the round: its results, reminders, sharing.
         screen = Screen(
@@ -269,7 +270,7 @@ async def ask(
     found = services(context)
     prompt = found.evaluations.question(position)
     assert prompt is not None
-    screen = views.question(found.texts, prompt, position.evaluation_id, position.state.turn)
+    screen = _question(found, prompt, position)
     sent = await send_screen(update, context, screen)
     found.evaluations.show_question(who, position, sent.message_id)
 
@@ -315,6 +316,24 @@ async def _round_closed(
     await send_screen(
         update, context, Screen(found.texts.html("team.round_closed", name=name), rows)
     )
+
+
+def _question(found: Services, prompt: engine.Prompt, position: Position) -> Screen:
+    """Render a question, with "Who is good at this?" where a case study illustrates it."""
+    cases = [
+        r
+        for r in found.guide.content.resources_for_statement(prompt.item_id or "")
+        if r.kind == "case-study"
+    ]
+    screen = views.question(found.texts, prompt, position.evaluation_id, position.state.turn)
+    if not cases:
+        return screen
+    row = tuple(
+        Button(found.texts.plain("eval.who_is_good"), callbacks.resource(r.id, question=True))
+        for r in cases[:1]
+    )
+    # Above the Back / Skip / Pause row, with the other helpers.
+    return Screen(screen.text, (*screen.rows[:-1], row, *screen.rows[-1:]), screen.explain)
 
 
 def _reply_for(press: EvaluationPress) -> engine.Reply:

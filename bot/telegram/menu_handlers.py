@@ -122,7 +122,9 @@ async def _route(
         await send_screen(update, context, screen)
         return None
     if isinstance(press, callbacks.ResultsPress):
-        return await results.open_evaluation(update, context, press.evaluation_id)
+        return await results.open_evaluation(
+            update, context, press.evaluation_id, press.more_reading
+        )
     if isinstance(press, callbacks.TeamPress):
         return await team.on_team(update, context, press)
     if isinstance(press, callbacks.SetupPress):

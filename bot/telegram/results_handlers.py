@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from telegram import InputFile, Update
 from telegram.ext import ContextTypes
 
-from bot.telegram import views
+from bot.telegram import callbacks, views
 from bot.telegram.evaluation_handlers import send_summary
-from bot.telegram.screens import Screen, send_screen
+from bot.telegram.screens import Button, Screen, send_screen
 from bot.telegram.services import participant, services
 from storage import csv_bytes
 
@@ -23,14 +23,27 @@ async def list_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def open_evaluation(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, evaluation_id: int
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    evaluation_id: int,
+    more_reading: bool = False,
 ) -> str | None:
-    """Show one of the user's own evaluations; anyone else's is 'not found'."""
+    """Show one of the user's own evaluations (or its reading); anyone else's is 'not found'."""
     found = services(context)
     evaluation = found.store.evaluation(evaluation_id)
     if evaluation is None or evaluation.participant_id != participant(update, context):
         return found.texts.plain("results.not_found")
-    await send_summary(update, context, evaluation_id)
+    if not more_reading:
+        await send_summary(update, context, evaluation_id)
+        return None
+    answers = found.store.answers_for(evaluation_id)
+    low = [
+        s
+        for s in found.evaluations.statements(evaluation)
+        if answers.get(s.id) is not None and answers[s.id].rating in views.LOW_RATINGS
+    ]
+    screen = views.more_reading(found.texts, found.guide.content, evaluation_id, low)
+    await send_screen(update, context, screen)
     return None
 
 
@@ -57,4 +70,12 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         document=InputFile(data, filename=name),
         caption=found.texts.html("export.caption", rows=len(rows)),
         parse_mode="HTML",
+        # A document is a screen too: never a dead end.
+        reply_markup=Screen(
+            "",
+            (
+                (Button(found.texts.plain("menu.results"), callbacks.menu("results")),),
+                views.back_to_menu(found.texts),
+            ),
+        ).markup(),
     )

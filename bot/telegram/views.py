@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from html import escape
@@ -10,6 +11,7 @@ from bot.content_model import Content, IndicatorGroup, Resource, Scale, Statemen
 from bot.engine import Prompt
 from bot.evaluation import Progress
 from bot.glossary import visible
+from bot.loading.guide import easy_option
 from bot.search import Band, SearchResult
 from bot.telegram import callbacks
 from bot.telegram.screens import Button, Screen, shorten
@@ -217,18 +219,22 @@ def in_progress(texts: Texts, progress: Progress) -> Screen:
     return Screen(text, rows)
 
 
+READING_PER_STATEMENT = 2  # most specific first; the rest behind "More reading"
+READING_BUTTONS = 6  # resource buttons under a summary, before "More reading"
+
+
 def summary(
     texts: Texts,
     content: Content,
     evaluation: Evaluation,
     answers: dict[str, Answer],
     statements: Sequence[Statement] | None = None,
+    *,
+    easy: bool = False,
 ) -> Screen:
     """Return an evaluation's summary: every statement's rating, notes and further reading."""
     statements = content.statements if statements is None else statements
-    # The same wording as the rating buttons (content's rating.option), not a copy of it.
-    option = texts.plain("rating.option")
-    labels = {v: option.format(value=v, label=name) for v, name in content.rating_labels().items()}
+    labels = _answer_labels(texts, content, easy)
     heading = texts.html(
         "summary.heading",
         organisation=evaluation.organisation or texts.plain("results.no_organisation"),
@@ -238,7 +244,7 @@ def summary(
         total=len(statements),
     )
     lines = [heading, ""]
-    low: list[str] = []
+    low: list[Statement] = []
     for n, statement in enumerate(statements, start=1):
         answer = answers.get(statement.id)
         if answer is None or (answer.rating is None and not answer.skipped):
@@ -247,32 +253,98 @@ def summary(
             shown = texts.plain("eval.skipped")
         else:
             shown = labels.get(answer.rating or 0, str(answer.rating))
-        lines.append(texts.html("summary.line", n=n, title=statement.title, answer=shown))
+        title = (statement.easy_title or statement.title) if easy else statement.title
+        lines.append(texts.html("summary.line", n=n, title=title, answer=shown))
         if answer is not None and answer.note:
             lines.append(texts.html("summary.note", note=answer.note))
         if answer is not None and answer.rating in LOW_RATINGS:
-            low.append(statement.id)
+            low.append(statement)
     rows: list[tuple[Button, ...]] = []
     lines.append("")
     if low:
         lines.append(texts.plain("summary.reading_heading"))
         shown_resources: list[Resource] = []
-        for statement_id in low:
-            low_statement = content.statement(statement_id)
-            tied = content.resources_for_statement(statement_id)
-            if low_statement is None or not tied:
+        more = False
+        for statement in low:
+            tied = reading_for(content, statement.id)
+            if not tied:
                 continue
-            names = "; ".join(r.title for r in tied[:3])
-            lines.append(
-                texts.html("summary.reading_line", title=low_statement.title, resources=names)
-            )
-            shown_resources += [r for r in tied[:3] if r not in shown_resources]
-        rows += [(Button(r.title, callbacks.resource(r.id)),) for r in shown_resources[:8]]
+            first = tied[:READING_PER_STATEMENT]
+            more = more or len(tied) > len(first)
+            names = "; ".join(r.title for r in first)
+            lines.append(texts.html("summary.reading_line", title=statement.title, resources=names))
+            signs = signs_for(content, statement.id)
+            if signs:
+                lines.append(texts.html("summary.signs", signs=signs))
+            shown_resources += [r for r in first if r not in shown_resources]
+        rows += [
+            (Button(r.title, callbacks.resource(r.id)),) for r in shown_resources[:READING_BUTTONS]
+        ]
+        if more or len(shown_resources) > READING_BUTTONS:
+            more_reading = callbacks.results(evaluation.id, more_reading=True)
+            rows.append((Button(texts.plain("summary.more_reading"), more_reading),))
     elif evaluation.answered:
         lines.append(texts.plain("summary.all_good"))
     rows.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
     rows.append(back_to_menu(texts))
     return Screen("\n".join(lines).strip(), tuple(rows))
+
+
+def _answer_labels(texts: Texts, content: Content, easy: bool) -> dict[int, str]:
+    """Return each level as its rating button reads, so a summary matches what was tapped."""
+    if easy:
+        return {p.value: easy_option(p) for s in content.scales for p in s.points}
+    option = texts.plain("rating.option")
+    return {v: option.format(value=v, label=name) for v, name in content.rating_labels().items()}
+
+
+def reading_for(content: Content, statement_id: str) -> tuple[Resource, ...]:
+    """Return a statement's resources, the most specific to it first."""
+    statement = content.statement(statement_id)
+    tied = content.resources_for_statement(statement_id)
+    if statement is None:
+        return tied
+    wanted = _stems(statement.title)
+
+    def specific(resource: Resource) -> tuple[int, int]:
+        # Words of the statement's title in the resource's title or keywords, then how few
+        # statements the resource serves: values-based recruitment before general reading.
+        words = _stems(" ".join((resource.title, *resource.keywords)))
+        return (-len(wanted & words), len(resource.statements))
+
+    # sorted() is stable: among equally specific ones, content's own order stays.
+    return tuple(sorted(tied, key=specific))
+
+
+def _stems(text: str) -> set[str]:
+    """Return a text's longer words cut to five letters ("values", "valued" → "value")."""
+    return {word[:5] for word in re.findall(r"[a-z]+", text.lower()) if len(word) >= 4}
+
+
+def signs_for(content: Content, statement_id: str) -> str:
+    """Return what would show a statement's good practice is working: its indicators' titles."""
+    titles = [
+        indicator.title
+        for group in content.indicator_groups
+        for indicator in group.indicators
+        if statement_id in indicator.statements
+    ]
+    return "; ".join(titles)
+
+
+def more_reading(
+    texts: Texts, content: Content, evaluation_id: int, statements: Sequence[Statement]
+) -> Screen:
+    """Return every resource for the statements rated low, most specific first."""
+    rows: list[tuple[Button, ...]] = []
+    seen: set[str] = set()
+    for statement in statements:
+        for resource in reading_for(content, statement.id):
+            if resource.id not in seen:
+                seen.add(resource.id)
+                rows.append((Button(resource.title, callbacks.resource(resource.id)),))
+    back = (Button(texts.plain("summary.back"), callbacks.results(evaluation_id)),)
+    return Screen(texts.plain("summary.more_heading"), (*rows, back, back_to_menu(texts)))
 
 
 def results_list(
