@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
+from bot.loading import load_guide
 from bot.telegram.app import build_application
 from bot.telegram.local_chat import BotMessage, LocalChat
 from bot.telegram.local_transport import LocalTelegram, UploadedFile
@@ -289,8 +290,10 @@ def _links(message: BotMessage) -> list[str]:
 async def chat_in_terminal(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     """Run the terminal chat until the user quits or input ends."""
     transport = LocalTelegram()
+    # Content first: a broken folder stops here, before a database file is created.
+    guide = load_guide(settings.content_dir, settings.flows_dir)
     with Store.open(settings.database) as store:
-        application = build_application(settings, store=store, request=transport)
+        application = build_application(settings, guide=guide, store=store, request=transport)
         async with application:
             # Started, not only initialised, so the job queue runs (team-round reminders).
             with _quiet(START_UP_LOGGERS, enabled=settings.log_level != "DEBUG"):

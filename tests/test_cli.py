@@ -190,3 +190,15 @@ def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (packaged_dir("content").parent / "README.md").read_text()
     assert f"workforce-guide {command}" in readme
     assert command in build_parser().format_help()
+
+
+@pytest.mark.parametrize("command", ["chat", "run"])
+def test_a_refused_start_writes_no_database(tmp_path: Path, command: str) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(packaged_dir("content"), content)
+    (content / "topics.yaml").write_text("topics:\n  - id: x\n    label: X\n    label: Y\n")
+    database = tmp_path / "guide.db"
+    env = {"WORKFORCE_GUIDE_DB": str(database), "WORKFORCE_GUIDE_CONTENT_DIR": str(content)}
+    code, _, err = run(command, env=env, stdin="")
+    assert code == 1 and "topics.yaml" in err
+    assert not database.exists()
