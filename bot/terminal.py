@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ NAMED_USER_BASE = 1_000_000_000_000
 NAMED_USER_ID_BYTES = 5  # 2**40 ids: two names in one team clash with odds of about 1 in 10**10
 MAX_NAME_LENGTH = 32
 NAME_PUNCTUATION = " -'._"
+_LEVEL_LABEL = re.compile(r"^\W{0,3}\s?([1-5]) (?:— )?\w")
 AS_COMMAND = "/as"
 EXPORT_DIR = Path("exports")
 QUIT_WORDS = ("/quit", "/exit")
@@ -82,7 +84,8 @@ class TerminalChat:
         self.person = Person(DEFAULT_PERSON, chat)
         self.people: dict[str, Person] = {DEFAULT_PERSON: self.person}  # by casefolded name
         self.switched = False  # once someone else has spoken, the prompt names the speaker
-        self.buttons: list[str] = []  # the tappable labels now on screen, numbered from 1
+        self.buttons: dict[int, str] = {}  # the tappable labels now on screen, by number
+        self.numbers: dict[str, int] = {}  # the number each label last had: kept where it can
         self.keyboard_id: int | None = None  # the message those buttons are on
         self.saved: dict[Path, bytes] = {}  # files written this session, to never overwrite one
 
@@ -105,8 +108,8 @@ class TerminalChat:
         if command.lower() == AS_COMMAND:
             await self.switch(" ".join(rest))
             return
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            label = self.buttons[int(stripped) - 1]
+        if stripped.isdigit() and int(stripped) in self.buttons:
+            label = self.buttons[int(stripped)]
             self.out.write(f"  (tapped: {label})\n")
             try:
                 # Aim at the keyboard on screen: a newer one may have arrived unseen meanwhile.
@@ -196,15 +199,36 @@ class TerminalChat:
 
     def _offer(self, keyboard: BotMessage | None) -> None:
         """Make this message's buttons the numbered ones, and list them."""
-        self.buttons = _tappable(keyboard) if keyboard is not None else []
+        labels = _tappable(keyboard) if keyboard is not None else []
+        self.buttons = self._number(labels)
         self.keyboard_id = keyboard.message_id if keyboard is not None else None
         if keyboard is None:
             return
         self.out.write("\n")
-        for number, label in enumerate(self.buttons, start=1):
+        for number, label in self.buttons.items():
             self.out.write(f"  [{number}] {label}\n")
         for label in _links(keyboard):
             self.out.write(f"  [link] {label}\n")
+
+    def _number(self, labels: list[str]) -> dict[int, str]:
+        """Number the buttons so a label keeps the number it had (Skip stays Skip's number)."""
+        taken: dict[int, str] = {}
+        for label in labels:
+            # A level button ("3 — Implementation") is always its own level's number.
+            wanted = _leading_number(label) or self.numbers.get(label)
+            if wanted is not None and wanted not in taken:
+                taken[wanted] = label
+        for label in labels:
+            if label in taken.values():
+                continue
+            number = 1
+            while number in taken:
+                number += 1
+            taken[number] = label
+        by_label = {label: number for number, label in taken.items()}
+        self.numbers.update(by_label)
+        # Listed in the order the bot put them on screen, each with its own number.
+        return {by_label[label]: label for label in labels}
 
     def _list_people(self) -> None:
         others = [p.name for key, p in self.people.items() if key != DEFAULT_PERSON]
@@ -277,6 +301,12 @@ def _name_problem(name: str) -> str | None:
     ):
         return "Use letters for a name (digits, spaces and - ' . _ are fine too)."
     return None
+
+
+def _leading_number(label: str) -> int | None:
+    """Return the level in a label such as "3 — Implementation" or "💬 1 Just talking"."""
+    match = _LEVEL_LABEL.match(label)
+    return int(match[1]) if match else None
 
 
 def _tappable(message: BotMessage) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -97,10 +98,10 @@ async def test_the_same_name_in_another_run_is_the_same_person(tmp_path: Path) -
     await chat(tmp_path, "/as alice", "1", NORTH, "3")
 
     # Continue, skip the evidence note of statement 1, rate statement 2 at 4.
-    screen = await chat(tmp_path, "/as Alice", "1", "2", "4")
+    screen = await chat(tmp_path, "/as Alice", "/resume", "2", "4")
 
     assert "Hello Alice." in screen
-    assert "(tapped: Continue my self-evaluation)" in screen
+    assert "Welcome back" in screen and "(tapped: Skip)" in screen
     assert "Statement 2 of 7" in screen
     assert set(answers_by_person(tmp_path)) == {"alice"}
     assert answers_by_person(tmp_path)["alice"] == {(1, NORTH, 3), (1, NORTH, 4)}
@@ -229,3 +230,18 @@ async def test_a_file_with_the_name_of_an_earlier_one_gets_a_suffix(
     assert (exports / "chart.png").read_bytes() == CHART
     assert (exports / "chart-2.png").read_bytes() == OTHER_CHART
     assert (exports / "chart-3.png").read_bytes() == b"a third chart"
+
+
+async def test_a_button_keeps_its_number_from_screen_to_screen(tmp_path: Path) -> None:
+    # Self-evaluation, the organisation, statement 1 rated 3, then the evidence note.
+    screen = await chat(tmp_path, "1", NORTH, "3")
+
+    question, note = screen.split("(tapped: 3 — Implementation)")
+    numbers = {
+        label: number
+        for number, label in re.findall(r"\[(\d+)\] (.+)", question.rsplit("Statement 1 of 7")[1])
+    }
+    # Levels are always their own number; Skip, Back and Pause keep theirs on the note prompt.
+    assert numbers["3 — Implementation"] == "3"
+    for label in ("⬅ Back", "Skip", "Pause"):
+        assert f"[{numbers[label]}] {label}" in note
