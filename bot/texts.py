@@ -155,6 +155,8 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
             "reading.now_standard",
             "scale.easy_heading",
             "page.back",
+            "about.next",
+            "button.full_statement",
             "eval.who_is_good",
             "summary.more_reading",
             "summary.more_heading",
@@ -296,7 +298,8 @@ TEAM_TEXTS.update(
         "scale.glance_heading": _names("name"),
         "scale.glance_level": _names("value", "label", "short"),
         "scale.tell_me_more": _names("value", "label"),
-        "about.text": _names("intro", "voice", "voice_by"),
+        "about.intro": _names("intro"),
+        "about.voice": _names("voice", "voice_by"),
         "scale.easy_level": _names("symbol", "value", "phrase"),
     }
 )

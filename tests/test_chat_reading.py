@@ -62,6 +62,7 @@ async def test_words_lists_every_term(bot: RunningBot, chat: LocalChat) -> None:
 async def test_about_gives_the_workforce_and_a_voice_from_experience(chat: LocalChat) -> None:
     await chat.send("/about")
     assert "About this guide" in chat.last.text
+    await chat.tap("What makes a good support worker?")
     assert "put themselves in our shoes" in chat.last.text
     assert "Main menu" in chat.last.labels
 

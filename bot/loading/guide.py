@@ -19,7 +19,8 @@ EASY_READ_FLOW = "self-evaluation-easy-read"  # the same questions in easy-read 
 STATEMENTS = "statements"
 EASY_STATEMENTS = "statements-easy-read"  # the statements' easy-read titles and texts
 EASY_SCALE_SUFFIX = "-easy-read"  # a scale's easy-read labels: "self-evaluation-easy-read"
-STATEMENT_FIELDS = frozenset({"title", "text", "signs"})
+# "short" is the plain summary line alone: a question too long for a phone shows it instead.
+STATEMENT_FIELDS = frozenset({"title", "text", "signs", "short", "full"})
 # The names the self-evaluation's answers are kept under; the store is written from these.
 ORGANISATION, RATING, NOTE = "organisation", "rating", "note"
 # What the bot fills in before a flow starts: the organisation remembered (or the round's),
@@ -93,14 +94,28 @@ def engine_context(content: Content) -> Context:
     signs = {s.id: _signs(content, s.id, signs_label) for s in content.statements}
     statements = tuple(
         Item(
-            s.id, {"title": s.title, "text": statement_text(s), "signs": signs[s.id]}, s.sub_points
+            s.id,
+            {
+                "title": s.title,
+                "text": statement_text(s),
+                "short": s.plain,
+                "full": s.text,
+                "signs": signs[s.id],
+            },
+            s.sub_points,
         )
         for s in content.statements
     )
     easy = tuple(
         Item(
             s.id,
-            {"title": s.easy_title or s.title, "text": s.easy_read or s.text, "signs": ""},
+            {
+                "title": s.easy_title or s.title,
+                "text": s.easy_read or s.text,
+                "short": "",
+                "full": s.easy_read or s.text,
+                "signs": "",
+            },
         )
         for s in content.statements
     )

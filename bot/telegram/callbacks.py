@@ -30,6 +30,7 @@ MENU_ITEMS = frozenset(
         "joincode",
         "words",
         "about",
+        "aboutvoice",
         "reading",
     }
 )

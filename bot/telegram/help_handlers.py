@@ -30,9 +30,16 @@ async def explain(
 
 
 async def about_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Say what the guide is about, in the source's words and an expert by experience's."""
+    """Say who the care and support workforce is and why it matters (section 6.1)."""
     found = services(context)
     await send_screen(update, context, help_views.about(found.texts, found.guide.content.about))
+
+
+async def about_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Give an expert by experience's words on what a good support worker does."""
+    found = services(context)
+    screen = help_views.about(found.texts, found.guide.content.about, voice=True)
+    await send_screen(update, context, screen)
 
 
 async def switch_reading(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -44,14 +44,20 @@ def word_list(texts: Texts, glossary: Glossary) -> Screen:
     return Screen(texts.plain("words.list"), (*rows, back_to_menu(texts)), explain=False)
 
 
-def about(texts: Texts, about_: About | None) -> Screen:
-    """Return About this guide: who the workforce is, and a voice from experience."""
+def about(texts: Texts, about_: About | None, *, voice: bool = False) -> Screen:
+    """Return About this guide: who the workforce is, or (next) a voice from experience."""
     if about_ is None:
         return Screen(texts.plain("about.heading"), (back_to_menu(texts),))
-    text = texts.html(
-        "about.text", intro=about_.intro, voice=about_.voice, voice_by=about_.voice_by
-    )
-    return Screen(f"{texts.plain('about.heading')}\n\n{text}", (back_to_menu(texts),))
+    if voice:
+        text = texts.html("about.voice", voice=about_.voice, voice_by=about_.voice_by)
+        rows = ((Button(texts.plain("page.back"), callbacks.menu("about")),), back_to_menu(texts))
+    else:
+        text = texts.html("about.intro", intro=about_.intro)
+        rows = (
+            (Button(texts.plain("about.next"), callbacks.menu("aboutvoice")),),
+            back_to_menu(texts),
+        )
+    return Screen(f"{texts.plain('about.heading')}\n\n{text}", rows)
 
 
 def reading_switched(texts: Texts, easy: bool) -> Screen:

@@ -160,6 +160,7 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
             "joincode": team.ask_code,
             "words": reading.words_command,
             "about": reading.about_command,
+            "aboutvoice": reading.about_voice,
             "reading": reading.switch_reading,
         }
         if item in pages:
@@ -182,9 +183,7 @@ async def show_scale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     found = services(context)
     easy = _easy(update, context)
     for scale in found.guide.content.scales:
-        screen = views.scale(found.texts, scale, easy=easy)
-        rows = (*screen.rows, views.back_to_menu(found.texts))
-        await send_screen(update, context, Screen(screen.text, rows))
+        await send_screen(update, context, views.scale(found.texts, scale, easy=easy))
 
 
 async def open_level(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from html import escape
 
@@ -20,6 +21,7 @@ from storage import Answer, Evaluation
 
 LOW_RATINGS = (1, 2)  # ratings that earn "where to look next" suggestions
 SCREEN_LIMIT = 600  # visible characters a phone shows without much scrolling
+QUESTION_LIMIT = 560  # a question's text, leaving room for "Your answer so far"
 QUERY_SHOWN = 80  # a pasted paragraph is not echoed back in full
 
 
@@ -70,8 +72,18 @@ def back_to_menu(texts: Texts) -> tuple[Button, ...]:
     return (Button(texts.plain("menu.main"), callbacks.menu("main")),)
 
 
+def shortened(prompt: Prompt) -> Prompt:
+    """Return the question with its statement cut to the plain summary when it is too long."""
+    short = prompt.params.get("short")
+    if not short or len(visible(fill(prompt.text, prompt.params))) <= QUESTION_LIMIT:
+        return prompt
+    return replace(prompt, params={**prompt.params, "text": short})
+
+
 def question(texts: Texts, prompt: Prompt, evaluation_id: int, turn: int) -> Screen:
     """Render a flow question with its answer buttons, help, Skip, Back and Pause."""
+    full = prompt
+    prompt = shortened(prompt)
     lines = [_question_text(prompt)]
     if prompt.has_current:
         lines.append(_current_answer(texts, prompt))
@@ -82,7 +94,11 @@ def question(texts: Texts, prompt: Prompt, evaluation_id: int, turn: int) -> Scr
     if prompt.has_current:
         rows.append((Button(texts.plain("button.keep"), _action(evaluation_id, turn, "keep")),))
     helpers = []
-    if prompt.details:
+    if prompt is not full:
+        # The plain summary is shown; the whole statement and its points are one tap away.
+        label = texts.plain("button.full_statement")
+        helpers.append(Button(label, _action(evaluation_id, turn, "more")))
+    elif prompt.details:
         helpers.append(Button(texts.plain("button.more"), _action(evaluation_id, turn, "more")))
     if prompt.scale is not None:
         helpers.append(Button(texts.plain("button.levels"), _action(evaluation_id, turn, "levels")))
@@ -141,11 +157,15 @@ def message(prompt: Prompt) -> Screen:
 
 
 def details(texts: Texts, prompt: Prompt) -> Screen:
-    """Return the statement's sub-points."""
-    if not prompt.details:
+    """Return the statement's points, and its whole text when the question showed less."""
+    parts = [texts.plain("eval.details_heading")]
+    if shortened(prompt) is not prompt:
+        parts.append(escape(prompt.params.get("full", prompt.params.get("text", "")), quote=False))
+    if prompt.details:
+        parts.append("\n".join(f"• {escape(point, quote=False)}" for point in prompt.details))
+    if len(parts) == 1:
         return Screen(texts.plain("eval.no_details"))
-    points = "\n".join(f"• {escape(point, quote=False)}" for point in prompt.details)
-    return Screen(f"{texts.plain('eval.details_heading')}\n\n{points}")
+    return Screen("\n\n".join(parts))
 
 
 def scale(texts: Texts, scale: Scale, *, easy: bool = False) -> Screen:
@@ -160,7 +180,8 @@ def scale(texts: Texts, scale: Scale, *, easy: bool = False) -> Screen:
             )
             for p in scale.points
         ]
-        return Screen("\n\n".join([texts.plain("scale.easy_heading"), *lines]))
+        text = "\n\n".join([texts.plain("scale.easy_heading"), *lines])
+        return Screen(text, (back_to_menu(texts),))
     lines = [
         texts.html("scale.glance_level", value=p.value, label=p.label, short=p.short or p.label)
         for p in scale.points
@@ -175,7 +196,7 @@ def scale(texts: Texts, scale: Scale, *, easy: bool = False) -> Screen:
         )
         for p in scale.points
     )
-    return Screen("\n".join([heading, "", *lines]), rows)
+    return Screen("\n".join([heading, "", *lines]), (*rows, back_to_menu(texts)))
 
 
 def level(texts: Texts, scale: Scale, value: int) -> Screen:
@@ -506,13 +527,15 @@ def indicator_group(
             aim=indicator.aim,
             data=texts.plain(f"indicator.{indicator.data}"),
         )
-        measures = "".join(f"\n  • {escape(m, quote=False)}" for m in indicator.measures)
         titles = [s.title for s in (content.statement(i) for i in indicator.statements) if s]
         linked = texts.html("indicator.statements", titles="; ".join(titles)) if titles else ""
-        parts.append(line + measures + (f"\n{linked}" if linked else ""))
+        parts.append(line + (f"\n{linked}" if linked else ""))
+        # Each measure is its own item, so a long list can run on to the next page.
+        parts += [f"  • {escape(m, quote=False)}" for m in indicator.measures]
     split = pages(heading, parts)
     page = min(max(page, 0), len(split) - 1)
-    text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
+    body = "\n\n".join(split[page]).replace("\n\n  • ", "\n  • ")  # measures sit together
+    text = _page_heading(texts, heading, page, len(split)) + "\n\n" + body
     pager = _pager(texts, page, len(split), lambda n: callbacks.indicators(group.id, n))
     others = tuple(
         (Button(g.title, callbacks.indicators(g.id)),) for g in groups if g.id != group.id
