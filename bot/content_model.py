@@ -119,7 +119,7 @@ class Term:
     id: str
     term: str  # as it is written on screen, e.g. "strengths-based"
     meaning: str  # a plain, general definition: no invented facts
-    also: tuple[str, ...] = ()  # other forms that count as this term, e.g. "strengths-based working"
+    also: tuple[str, ...] = ()  # other forms that count, e.g. "strengths-based working"
 
 
 @dataclass(frozen=True)

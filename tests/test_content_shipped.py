@@ -149,3 +149,28 @@ def test_skipping_every_statement_keeps_no_notes(guide: Guide) -> None:
 @pytest.mark.parametrize("statement_id", STATEMENT_IDS)
 def test_every_statement_has_a_resource_to_read_next(guide: Guide, statement_id: str) -> None:
     assert guide.content.resources_for_statement(statement_id)
+
+
+def test_every_outcome_and_indicator_follows_from_a_statement(guide: Guide) -> None:
+    indicators = [i for g in guide.content.indicator_groups for i in g.indicators]
+    assert [o.id for o in guide.content.outcomes if not o.statements] == []
+    assert [i.id for i in indicators if not i.statements] == []
+
+
+@pytest.mark.parametrize(
+    ("item_id", "statement_id"),
+    [
+        ("experts-by-experience-employed", "experts-by-experience-jobs"),
+        ("ascof-1e-paid-employment", "experts-by-experience-jobs"),
+        ("skills-for-care-workforce-data", "workforce-data"),
+        ("skills-for-care-workforce-data", "sustainable-fees"),  # its pay rates
+        ("shared-workforce-values-statement", "provider-partnership"),
+        ("workforce-job-satisfaction", "workforce-data"),
+    ],
+)
+def test_outcomes_and_indicators_follow_the_source(
+    guide: Guide, item_id: str, statement_id: str
+) -> None:
+    items = {o.id: o.statements for o in guide.content.outcomes}
+    items |= {i.id: i.statements for g in guide.content.indicator_groups for i in g.indicators}
+    assert statement_id in items[item_id]

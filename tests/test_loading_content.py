@@ -87,11 +87,13 @@ def test_a_scale_with_points_out_of_order_is_reported(content: Path) -> None:
     )
 
 
-def add_statement(content: Path, statement_id: str) -> str:
+def add_statement(content: Path, statement_id: str, easy_read: bool = True) -> str:
     """Add a statement at the end of statements.yaml; return the new text."""
     path = content / "statements.yaml"
     text = path.read_text(encoding="utf-8").rstrip("\n")
     text += f'\n\n  - id: {statement_id}\n    title: "Another"\n    text: "Another statement."\n'
+    if easy_read:
+        text += '    easy_title: "Another one"\n    easy_read: "This is one more."\n'
     path.write_text(text, encoding="utf-8")
     return text
 
@@ -244,3 +246,74 @@ def test_problems_in_content_and_flows_are_reported_together(tmp_path: Path) -> 
     }
     nxt = next(p for p in caught.value.problems if p.path.endswith("self_evaluation.yaml"))
     assert (nxt.line, nxt.col) == position(flow_text, "nxt: x")
+
+
+def test_a_statement_without_easy_read_wording_is_reported(content: Path) -> None:
+    text = add_statement(content, "another-statement", easy_read=False)
+
+    assert_problem(
+        only_problem(content),
+        "statements.yaml",
+        next_column(position(text, "- id: another-statement"), len("- ")),
+        "statement 'another-statement' has no easy-read wording (add easy_title and easy_read)",
+    )
+
+
+@pytest.mark.parametrize("key", ["short", "easy_read", "symbol"])
+def test_a_scale_level_without_easy_read_wording_is_reported(content: Path, key: str) -> None:
+    scales = content / "scales.yaml"
+    text = change(scales, rf"(^      - value: 2\n(?:        .*\n)*?)        {key}: .*\n", r"\1")
+
+    assert_problem(
+        only_problem(content),
+        "scales.yaml",
+        next_column(position(text, "- value: 2"), len("- ")),
+        f"scale 'self-evaluation' level 2 has no easy-read wording (add {key})",
+    )
+
+
+def test_two_scale_levels_with_one_symbol_are_reported(content: Path) -> None:
+    scales = content / "scales.yaml"
+    first = re.search(r'^        symbol: (".*")$', scales.read_text(encoding="utf-8"), re.M)
+    assert first is not None
+    text = change(
+        scales, r'(^      - value: 2\n(?:        .*\n)*?        symbol: )".*"$', rf"\g<1>{first[1]}"
+    )
+    line, _ = position(text, "- value: 2")
+    symbol_line = next(
+        n for n, row in enumerate(text.splitlines(), start=1) if n > line and "symbol:" in row
+    )
+
+    assert_problem(
+        only_problem(content),
+        "scales.yaml",
+        (symbol_line, len("        symbol: ") + 1),
+        "scale 'self-evaluation' level 2 has the same symbol as level 1",
+    )
+
+
+@pytest.mark.parametrize("file", ["outcomes.yaml", "indicators.yaml"])
+def test_an_outcome_or_indicator_naming_an_unknown_statement_is_reported(
+    content: Path, file: str
+) -> None:
+    text = change(content / file, r"^(\s+statements: \[.*?)\]", r"\1, workforce-dta]")
+
+    assert_problem(
+        only_problem(content),
+        file,
+        position(text, "workforce-dta"),
+        "unknown statement 'workforce-dta' (did you mean 'workforce-data'?)",
+    )
+
+
+def test_a_glossary_form_given_to_two_terms_is_reported(content: Path) -> None:
+    glossary = content / "glossary.yaml"
+    # The first term (LD&A) takes "CQC" too: the CQC term, further down, is then the repeat.
+    text = change(glossary, r'^(    also: \[)"', r'\1"CQC", "')
+
+    assert_problem(
+        only_problem(content),
+        "glossary.yaml",
+        next_column(position(text, 'term: "CQC"'), len("term: ")),
+        "'CQC' is already a form of glossary term 'ld-and-a'",
+    )

@@ -60,7 +60,11 @@ class Converter:
     # Unions of dataclasses are told apart by a ``kind`` key: kind name → class.
     kinds: dict[str, type] = field(default_factory=dict)
     keep_alive: list[object] = field(default_factory=list)
-    dropped: bool = False  # an element of a list could not be built and was left out
+    dropped: bool = False  # an element of a list or mapping could not be built and was left out
+    # The ids of list items (of a class with an ``id``) left out for a problem of their own, so
+    # references to them are not reported as unknown too; ``ids_lost`` if one had no usable id.
+    dropped_ids: set[str] = field(default_factory=set)
+    ids_lost: bool = False
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.path)
@@ -137,6 +141,7 @@ class Converter:
             value = self.convert(child, element, f"an item of {what}")
             if value is MISSING:
                 self.dropped = True
+                self._remember_dropped(child, element)
             else:
                 values.append((value, child))
         result = tuple(v for v, _ in values)
@@ -146,6 +151,19 @@ class Converter:
         self.marks.remember(result, None, node)
         return result
 
+    def _remember_dropped(self, node: yaml.Node, element: Any) -> None:
+        if not (dataclasses.is_dataclass(element) and "id" in _field_names(element)):
+            return
+        ids = [
+            v
+            for k, v in (node.value if isinstance(node, yaml.MappingNode) else [])
+            if k.value == "id"
+        ]
+        if len(ids) == 1 and isinstance(ids[0], yaml.ScalarNode) and ids[0].tag == _STR_TAG:
+            self.dropped_ids.add(str(ids[0].value).strip())
+        else:
+            self.ids_lost = True
+
     def _dict(self, node: yaml.Node, value_hint: Any, what: str) -> Any:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, f"{what} should be a mapping")
@@ -153,7 +171,9 @@ class Converter:
         result: dict[str, Any] = {}
         for key_node, value_node in self._unique_pairs(node):
             value = self.convert(value_node, value_hint, f"'{key_node.value}'")
-            if value is not MISSING:
+            if value is MISSING:
+                self.dropped = True
+            else:
                 result[str(key_node.value)] = value
         self.keep_alive.append(result)
         self.marks.remember(result, None, node)
@@ -252,6 +272,10 @@ class Converter:
             return int(str(node.value).replace("_", ""))
         self.problem(node, f"{what} should be a whole number")
         return MISSING
+
+
+def _field_names(cls: Any) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -1,0 +1,98 @@
+"""Every screen of the shipped content, rendered: short enough for a phone, never a dead end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot import engine
+from bot.glossary import Glossary, visible
+from bot.loading import Guide, load_guide
+from bot.search import SearchIndex
+from bot.telegram import help_views, team_views, views
+from bot.telegram.screens import Screen
+
+SCREEN_LIMIT = views.SCREEN_LIMIT
+
+
+def _questions(guide: Guide) -> Iterator[tuple[str, Screen]]:
+    """Walk each evaluation flow through every statement, rendering every question."""
+    for flow in guide.flows.values():
+        remembered = {"organisation": "Leeds City Council", "statement_count": "7"}
+        turn = engine.start(flow, guide.context, remembered)
+        state = turn.state
+        for _ in range(40):
+            prompt = engine.prompt_at(flow, guide.context, state)
+            if prompt is None:
+                break
+            yield (
+                f"{flow.id}:{prompt.step_id}:{prompt.item_id}",
+                views.question(guide.texts, prompt, 1, state.turn),
+            )
+            reply: engine.Reply
+            if prompt.kind == "choice":
+                reply = engine.Choose(prompt.options[0].id)
+            elif prompt.kind == "rating":
+                reply = engine.Choose("1")  # a low rating: the summary then has reading
+            else:
+                reply = engine.Skip()
+            state = engine.answer(flow, guide.context, state, reply).state
+
+
+def _screens() -> list[tuple[str, Screen]]:
+    guide = load_guide()
+    texts, content = guide.texts, guide.content
+    glossary = Glossary(content.glossary)
+    index = SearchIndex.build(content.resources, content.vocabulary)
+    screens: list[tuple[str, Screen]] = [
+        ("main menu", views.main_menu(texts)),
+        ("welcome", views.main_menu(texts, heading=texts.html("menu.welcome", first_name="Ann"))),
+        ("help", Screen(texts.plain("help.text"), (views.back_to_menu(texts),))),
+        ("privacy", Screen(texts.plain("privacy.text"), (views.back_to_menu(texts),))),
+        ("about", help_views.about(texts, content.about)),
+        ("about, a voice", help_views.about(texts, content.about, voice=True)),
+        ("words", help_views.word_list(texts, glossary)),
+        ("topics", views.topics(texts, content)),
+        ("indicator groups", views.indicator_groups(texts, content.indicator_groups)),
+        ("team home", team_views.team_home(texts, [])),
+    ]
+    for n, term in enumerate(content.glossary):
+        screens.append((f"word {term.id}", help_views.meanings(texts, glossary.at((n,)))))
+    for page in range(len(content.outcomes)):  # more pages than there are: the last one shows
+        screens.append((f"outcomes page {page}", views.outcomes(texts, content, page)))
+    for group in content.indicator_groups:
+        for page in range(len(group.indicators)):
+            screens.append(
+                (
+                    f"indicators {group.id} page {page}",
+                    views.indicator_group(texts, content, group, content.indicator_groups, page),
+                )
+            )
+    for scale in content.scales:
+        screens.append((f"scale {scale.id}", views.scale(texts, scale)))
+        screens.append((f"easy scale {scale.id}", views.scale(texts, scale, easy=True)))
+        for point in scale.points:
+            screens.append((f"level {point.value}", views.level(texts, scale, point.value)))
+    for topic in content.topics:
+        screens.append((f"topic {topic.id}", views.topic(texts, topic, index.by_topic(topic.id))))
+    for resource in content.resources:
+        screens.append((f"card {resource.id}", views.resource_card(texts, resource)))
+    for query in ("safe stafing", "how much is the care I give worth", "pizza delivery near me"):
+        screens.append(
+            (f"search {query}", views.search_results(texts, content, index.search(query), query))
+        )
+    screens.extend(_questions(guide))
+    return screens
+
+
+SCREENS = _screens()
+
+
+@pytest.mark.parametrize(("name", "screen"), SCREENS, ids=[name for name, _ in SCREENS])
+def test_every_screen_is_short_and_has_a_way_on(name: str, screen: Screen) -> None:
+    length = len(visible(screen.text))
+    assert length <= SCREEN_LIMIT, f"{name} shows {length} characters"
+    assert any(button.data or button.url for row in screen.rows for button in row), (
+        f"{name} has no button: a dead end"
+    )
