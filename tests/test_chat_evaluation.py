@@ -49,8 +49,8 @@ async def test_whole_evaluation_from_start_to_csv(bot: RunningBot, chat: LocalCh
         await rate(chat, level=(n % 5) + 1, note=f"Evidence for statement {n}" if n % 2 else None)
 
     summary = chat.last.text
-    assert f"Self-evaluation: {ORGANISATION}" in summary
-    assert "6 of 7 statements rated, 1 skipped" in summary
+    assert f"Your ratings: {ORGANISATION}" in summary
+    assert "You rated 6 of 7 and skipped 1" in summary
     assert "Skipped" in summary
     assert "Evidence for statement 1" in summary
 
@@ -209,7 +209,7 @@ async def test_forged_buttons_are_refused_without_writing(bot: RunningBot, chat:
 async def test_the_organisation_is_remembered_and_can_be_changed(chat: LocalChat) -> None:
     await start_evaluation(chat)
     await chat.send("/evaluate")
-    assert "in progress" in chat.last.text
+    assert "You have not finished rating" in chat.last.text
     await chat.tap("Start a new one")
     assert f"Are you rating {ORGANISATION}?" in chat.last.text
     await chat.tap("No, change the organisation")
@@ -221,7 +221,7 @@ async def test_results_lists_earlier_evaluations(chat: LocalChat) -> None:
     await start_evaluation(chat)
     await chat.tap("1 — Commitment")
     await chat.send("/results")
-    assert "Your self-evaluations" in chat.last.text
+    assert "Your ratings" in chat.last.text
     [entry] = [label for label in chat.last.labels if ORGANISATION in label]
     assert "(unfinished)" in entry
     await chat.tap(entry)

@@ -47,7 +47,7 @@ async def test_the_command_menu_is_published_at_start_up(bot: RunningBot) -> Non
         ("Indicators", "Choose a group"),
         ("Browse by topic", "Choose a topic"),
         ("Find a resource", "in your own words"),
-        ("My results", "haven't started"),
+        ("My results", "You have not rated your council yet"),
     ],
 )
 async def test_every_menu_page_opens_and_leads_back(

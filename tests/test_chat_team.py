@@ -330,7 +330,7 @@ async def test_a_round_of_some_statements_asks_only_those(team_bot: RunningBot) 
     assert "Statement 1 of 6" in ann.last.text
     assert "Strengths-based practice by our staff" not in ann.last.text
     await rate_all(ann, [3, 3, 3, 3, 3, 3])
-    assert "6 of 6 statements rated" in ann.last.text
+    assert "You rated 6 of 6" in ann.last.text
 
 
 async def test_solo_and_team_evaluations_side_by_side_resume_asks_which(
@@ -362,7 +362,7 @@ async def test_solo_and_team_evaluations_side_by_side_resume_asks_which(
     assert "Statement 2 of 7" in ann.last.text and ORGANISATION in ann.last.text
     # A made-up evaluation id in a continue button is refused.
     await ann.tap_data("c:99999")
-    assert ann.callback_answers == ["Sorry, I can't find that self-evaluation."]
+    assert ann.callback_answers == ["Sorry, I can't find that one."]
 
 
 async def test_moving_on_ends_a_waiting_question(team_bot: RunningBot) -> None:

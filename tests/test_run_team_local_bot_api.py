@@ -119,7 +119,7 @@ class Chats:
                     person, contains(f"Statement {number + 1} of {STATEMENTS}", button=LEVELS[0])
                 )
             else:
-                shown = self.expect(person, contains(f"{STATEMENTS} of {STATEMENTS} statements"))
+                shown = self.expect(person, contains(f"You rated {STATEMENTS} of {STATEMENTS}"))
         return shown
 
 
@@ -177,7 +177,7 @@ def test_a_team_round_over_http_with_three_people(server: FakeBotApi, tmp_path: 
             chats.send(ANN, "Ann P (expert by experience)")
             chats.expect(ANN, contains(f"Statement 1 of {STATEMENTS}", button=LEVELS[0]))
             summary = chats.rate(ANN, ANN_LEVELS)
-            assert f"{STATEMENTS} of {STATEMENTS} statements rated" in summary["text"]
+            assert f"You rated {STATEMENTS} of {STATEMENTS}" in summary["text"]
 
             # Ben types the code and takes his Telegram name; he rates five, then pauses.
             chats.send(BEN, f"/join {code}")
