@@ -22,6 +22,7 @@ class Statement:
     plain: str = ""  # one plain sentence summing it up, shown above the full text
     easy_title: str = ""  # the easy-read title: a few common words
     easy_read: str = ""  # the easy-read statement: short sentences, one idea each, ~40 words
+    reading: tuple[str, ...] = ()  # resource ids to suggest first after a low rating, best first
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,11 @@ async def test_low_ratings_get_specific_reading_first_and_more_behind_a_button(
     everything = [label for label in chat.last.labels if label not in navigation]
     assert set(shown) < set(everything)
     assert "Back to the summary" in chat.last.labels
+    # Commissioning: values-based recruitment comes before the general reading.
+    commissioning = next(
+        line for line in summary.text.splitlines() if line.startswith("• Commissioning")
+    )
+    assert commissioning.split(": ", 1)[1].startswith("Values-based recruitment")
 
 
 async def test_the_export_document_has_a_way_on(chat: LocalChat) -> None:

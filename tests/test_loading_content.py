@@ -317,3 +317,28 @@ def test_a_glossary_form_given_to_two_terms_is_reported(content: Path) -> None:
         next_column(position(text, 'term: "CQC"'), len("term: ")),
         "'CQC' is already a form of glossary term 'ld-and-a'",
     )
+
+
+def test_a_statement_suggesting_an_unknown_resource_is_reported(content: Path) -> None:
+    statements = content / "statements.yaml"
+    text = change(statements, r"^(    reading: \[)", r"\1no-such-resource, ")
+
+    assert_problem(
+        only_problem(content),
+        "statements.yaml",
+        position(text, "no-such-resource"),
+        "unknown resource 'no-such-resource'",
+    )
+
+
+def test_a_statement_suggesting_a_resource_not_tied_to_it_is_reported(content: Path) -> None:
+    statements = content / "statements.yaml"
+    # The first statement is strengths-based practice; the AHP report is not tied to it.
+    text = change(statements, r"^(    reading: \[)", r"\1ahp-scoping-report, ")
+
+    assert_problem(
+        only_problem(content),
+        "statements.yaml",
+        position(text, "ahp-scoping-report"),
+        "is not tied to statement 'strengths-based-practice'",
+    )

@@ -220,6 +220,31 @@ def _indicator_statements(content: Content, loaded: _Loaded) -> list[Problem]:
     return _statement_references(content, loaded, INDICATORS, indicators)
 
 
+def _statement_reading(content: Content, loaded: _Loaded) -> list[Problem]:
+    marks = loaded.marks[STATEMENTS]
+    tied = {resource.id: resource.statements for resource in content.resources}
+    problems = []
+    for statement in content.statements:
+        for index, resource_id in enumerate(statement.reading):
+            if resource_id not in tied:
+                hint = _hint(resource_id, set(tied))
+                problems.append(
+                    marks.problem(
+                        statement.reading, index, f"unknown resource '{resource_id}'{hint}"
+                    )
+                )
+            elif statement.id not in tied[resource_id]:
+                problems.append(
+                    marks.problem(
+                        statement.reading,
+                        index,
+                        f"resource '{resource_id}' is not tied to statement '{statement.id}': "
+                        "add the statement to the resource's statements",
+                    )
+                )
+    return problems
+
+
 def _unused_topics(content: Content, loaded: _Loaded) -> list[Problem]:
     marks = loaded.marks[TOPICS]
     used = Counter(topic for resource in content.resources for topic in resource.topics)
@@ -264,6 +289,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule(_resource_statements, (RESOURCES,), named=(STATEMENTS,)),
     _Rule(_outcome_statements, (OUTCOMES,), named=(STATEMENTS,)),
     _Rule(_indicator_statements, (INDICATORS,), named=(STATEMENTS,)),
+    _Rule(_statement_reading, (STATEMENTS,), whole=(RESOURCES,), named=(RESOURCES,)),
     # A resource left out might have been the one using a topic.
     _Rule(_unused_topics, (TOPICS,), whole=(RESOURCES,)),
     _Rule(_links, (RESOURCES,)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -320,26 +319,12 @@ def _answer_labels(texts: Texts, content: Content, easy: bool) -> dict[int, str]
 
 
 def reading_for(content: Content, statement_id: str) -> tuple[Resource, ...]:
-    """Return a statement's resources, the most specific to it first."""
+    """Return a statement's resources: those content puts first, then the rest as listed."""
     statement = content.statement(statement_id)
     tied = content.resources_for_statement(statement_id)
-    if statement is None:
-        return tied
-    wanted = _stems(statement.title)
-
-    def specific(resource: Resource) -> tuple[int, int]:
-        # Words of the statement's title in the resource's title or keywords, then how few
-        # statements the resource serves: values-based recruitment before general reading.
-        words = _stems(" ".join((resource.title, *resource.keywords)))
-        return (-len(wanted & words), len(resource.statements))
-
-    # sorted() is stable: among equally specific ones, content's own order stays.
-    return tuple(sorted(tied, key=specific))
-
-
-def _stems(text: str) -> set[str]:
-    """Return a text's longer words cut to five letters ("values", "valued" → "value")."""
-    return {word[:5] for word in re.findall(r"[a-z]+", text.lower()) if len(word) >= 4}
+    first = statement.reading if statement is not None else ()
+    chosen = [r for rid in first for r in tied if r.id == rid]
+    return (*chosen, *(r for r in tied if r not in chosen))
 
 
 def signs_for(content: Content, statement_id: str) -> str:
