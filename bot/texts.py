@@ -155,6 +155,8 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
             "reading.now_standard",
             "scale.easy_heading",
             "page.back",
+            "edited.not_used",
+            "button.open_chat",
             "about.next",
             "button.full_statement",
             "eval.who_is_good",

@@ -12,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     InlineQueryHandler,
@@ -121,6 +122,8 @@ def _add_handlers(application: BotApplication) -> None:
         "about": reading.about_command,
         "easyread": reading.switch_reading,
     }
+    # An edited message must never count as a new answer or command: it stops here, first.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, menu.edited_message), -2)
     # Moving on with a command or the menu ends any typed input the team screens waited for;
     # group -1 runs first and lets the update go on to its own handler.
     application.add_handler(MessageHandler(private & filters.COMMAND, team.forget_pending), -1)
@@ -135,6 +138,9 @@ def _add_handlers(application: BotApplication) -> None:
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, in_group))
     application.add_handler(CallbackQueryHandler(menu.on_button))
     application.add_handler(InlineQueryHandler(resources.inline_query))
+    application.add_handler(
+        ChatMemberHandler(menu.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_handler(MessageHandler(private & filters.COMMAND, menu.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, resources.on_text))
     application.add_handler(MessageHandler(private & ~filters.TEXT, menu.not_text))

@@ -203,6 +203,11 @@ class LocalChat:
             raise AssertionError(f"The bot did not answer the inline query {query!r}")
         return list(results or [])
 
+    async def deliver(self, update_json: dict[str, Any]) -> list[BotMessage]:
+        """Feed any update as Telegram would send it (an edit, a poll...); return the replies."""
+        await self._turn(update_json, f"delivering {sorted(update_json)}")
+        return self.replies
+
     # -- reading the chat ----------------------------------------------------------------------
 
     @property

@@ -820,6 +820,20 @@ class LocalTelegram(BaseRequest):
             }
             return self._update("callback_query", query)
 
+    def incoming_inline_callback_query(self, user: Mapping[str, Any], data: str) -> JSONDict:
+        """Record a tap on a button of a message sent through inline mode (no chat, no message)."""
+        with self._lock:
+            query_id = self._next_query_id()
+            self._callback_queries[query_id] = False
+            query = {
+                "id": query_id,
+                "from": dict(user),
+                "inline_message_id": f"inline-{query_id}",
+                "chat_instance": "0",
+                "data": data,
+            }
+            return self._update("callback_query", query)
+
     def incoming_inline_query(
         self,
         user: Mapping[str, Any],

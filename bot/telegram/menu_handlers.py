@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram import callbacks, views
 from bot.telegram import evaluation_handlers as evaluation
@@ -69,11 +70,46 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a command the bot does not have."""
+    """Answer a command the bot does not have; leave alone one meant for another bot."""
+    message = update.effective_message
+    if message is not None and _for_another_bot(message.text or "", context.bot.username):
+        return
     texts = services(context).texts
     await send_screen(
         update, context, Screen(texts.plain("unknown_command"), (views.back_to_menu(texts),))
     )
+
+
+def _for_another_bot(text: str, username: str) -> bool:
+    """Tell whether a command is addressed to another bot, as in /evaluate@other_bot."""
+    command = text.split(maxsplit=1)[0] if text.strip() else ""
+    _, at, addressee = command.partition("@")
+    return bool(at) and addressee.casefold() != (username or "").casefold()
+
+
+async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Never take an edit as an answer: at a question, ask for it to be sent again."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user is not None:
+        found = services(context)
+        who = participant(update, context)
+        position = found.evaluations.position(who)
+        waiting = position is not None and position.active and position.state.cursor is not None
+        if waiting or found.store.pending(who) is not None:
+            await send_screen(update, context, Screen(found.texts.plain("edited.not_used")))
+    # Nothing else runs for an edit: no command, no search, no answer.
+    raise ApplicationHandlerStop
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Note that someone blocked or unblocked the bot (there is nobody to answer)."""
+    change = update.my_chat_member
+    if change is not None:
+        log.info(
+            "the bot's membership of a %s chat is now %s",
+            change.chat.type,
+            change.new_chat_member.status,
+        )
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -93,7 +129,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     notice: str | None = None
     try:
         press = callbacks.parse(query.data)
-        if press is None:
+        if update.effective_chat is None:
+            # A button on a message shared through inline mode: there is no chat to answer in.
+            notice = services(context).texts.plain("button.open_chat")
+        elif press is None:
             log.info("ignored a button with unknown data")
             notice = services(context).texts.plain("eval.button_gone")
         else:
