@@ -22,7 +22,7 @@ from bot.loading.guide import (
 )
 from storage import Evaluation, Store
 from storage.models import Round
-from storage.store import EASY_READ
+from storage.store import EASY_READ, STANDARD
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,23 @@ class Evaluations:
         moved = replace(position, message_id=message_id, active=True)
         self.store.save_position(participant, moved.to_dict())
         return moved
+
+    def set_reading(self, participant: str, easy: bool) -> Position | None:
+        """Switch the person to easy read or back, the evaluation in hand included."""
+        with self.store.transaction():
+            self.store.set_reading(participant, EASY_READ if easy else STANDARD)
+            position = self.position(participant)
+            if position is None:
+                return None
+            # Both flows use the same step ids, so the place in the conversation carries over.
+            flow = self.guide.evaluation_flow(easy)
+            moved = replace(position, state=replace(position.state, flow_id=flow.id))
+            try:
+                engine.prompt_at(flow, self.context(position.evaluation_id), moved.state)
+            except engine.FlowError:
+                return position  # a council's own flows may differ: keep the one in hand
+            self.store.save_position(participant, moved.to_dict())
+            return moved
 
     def pause(self, participant: str, position: Position) -> Position:
         """Mark the evaluation paused; everything answered is already stored."""

@@ -21,6 +21,8 @@ class Evaluation:
     """Statements rated or skipped (a note on its own does not count)."""
     round_id: int | None = None
     """The team round this evaluation belongs to; None for a solo evaluation."""
+    skipped: int = 0
+    """Of the statements answered, how many were skipped."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ _EVALUATION_SELECT = """
     SELECT e.id, e.participant_id, e.organisation, e.status, e.started_at, e.finished_at,
         (SELECT COUNT(*) FROM answers a
          WHERE a.evaluation_id = e.id AND (a.rating IS NOT NULL OR a.skipped = 1)) AS answered,
-        e.round_id
+        e.round_id,
+        (SELECT COUNT(*) FROM answers a WHERE a.evaluation_id = e.id AND a.skipped = 1) AS skipped
     FROM evaluations e
 """
 
@@ -395,4 +396,5 @@ def _evaluation(row: Sequence[Any]) -> Evaluation:
         finished_at=None if row[5] is None else _from_text(row[5]),
         answered=row[6],
         round_id=row[7],
+        skipped=row[8],
     )

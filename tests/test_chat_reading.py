@@ -34,18 +34,21 @@ async def test_easy_read_rates_the_same_levels_in_easy_words(
     evaluation = bot.store.evaluations_for(participant)[0]
     assert bot.store.answers_for(evaluation.id)["strengths-based-practice"].rating == 3
 
-    # Switched back, the next evaluation is in the standard words.
+    # Switched back mid-question, the question comes again in the standard words.
     await chat.send("/easyread")
-    assert "Easy read is off" in chat.last.text
+    assert any("Easy read is off" in m.text for m in chat.replies)
+    assert "What evidence supports this rating?" in chat.last.text
 
 
 async def test_a_screen_with_a_hard_word_explains_it(chat: LocalChat) -> None:
     await start_evaluation(chat)
     assert "strengths-based" in chat.last.text.lower()
     await chat.tap("Words explained")
-    meaning = chat.last.text
-    assert "Words explained" in meaning and "strengths-based" in meaning.lower()
-    await chat.tap("All words")
+    meaning = next(m for m in chat.replies if m.text.startswith("Words explained"))
+    assert "strengths-based" in meaning.text.lower()
+    # The question comes back underneath, so the way on is where it was.
+    assert "Statement 1 of 7" in chat.last.text and rating_labels(chat)
+    await chat.tap("All words", message=meaning)
     assert "Tap a word to see what it means" in chat.last.text
     await chat.tap(chat.last.labels[0])
     assert ":" in chat.last.text

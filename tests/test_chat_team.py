@@ -455,3 +455,41 @@ async def test_a_half_way_median_is_not_called_a_level(team_bot: RunningBot) -> 
     await olive.tap("Open the round")
     await olive.tap("Results")
     assert "the median is 2.5, between 2 — Developing and 3 — Implementation" in olive.last.text
+
+
+async def test_joining_by_link_offers_easy_read_and_keeps_the_join(team_bot: RunningBot) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    sam = person(team_bot, ANN, "Sam")
+    code = await create_round(olive)
+    await sam.send(f"/start {code}")
+    assert "📖 Easy read" in sam.last.labels
+    await sam.tap("📖 Easy read")
+    assert any("Easy read is on" in m.text for m in sam.replies)
+    assert "Join a team self-evaluation" in sam.last.text
+    await sam.tap("Use “Sam”")
+    assert "Number 1 of 7" in sam.last.text  # the easy-read flow
+    await sam.tap(next(label for label in sam.last.labels if label.startswith("📝 2 ")))
+    participant = team_bot.store.participant_for(str(ANN))
+    evaluation = team_bot.store.round_evaluation(team_bot.store.rounds()[0].id, participant)
+    assert evaluation is not None
+    assert team_bot.store.answers_for(evaluation)["strengths-based-practice"].rating == 2
+
+
+async def test_results_wording_for_one_rater_and_for_agreement(team_bot: RunningBot) -> None:
+    olive = person(team_bot, OLIVE, "Olive")
+    ann, ben = person(team_bot, ANN, "Ann"), person(team_bot, BEN, "Ben")
+    code = await create_round(olive)
+    for chat, levels in ((ann, (3, 4)), (ben, (3,))):
+        await chat.send(f"/join {code}")
+        await chat.send(chat.user["first_name"])
+        for level in levels:
+            await chat.tap(rating_labels(chat)[level - 1])
+            await chat.tap("Skip")
+    await olive.tap("Open the round")
+    await olive.tap("Results")
+    assert "2 people rated it. They all gave 3." in olive.last.text
+    assert "1 person rated it: 4." in olive.last.text
+    # Sharing now warns that statements with fewer than 3 ratings will show only agreements.
+    await olive.tap("Back to the round")
+    await olive.tap("Share results with the team")
+    assert "fewer than 3 ratings" in olive.last.text

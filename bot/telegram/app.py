@@ -130,7 +130,9 @@ def _add_handlers(application: BotApplication) -> None:
     # Every button but the ones that answer the waiting question (set-up steps, "Use my name",
     # "No reason") also ends it, so a later message is never taken for the wrong thing.
     application.add_handler(
-        CallbackQueryHandler(team.forget_pending, pattern=r"^(?!n:|g:\d+:(?:myname|noreason)$)"),
+        CallbackQueryHandler(
+            team.forget_pending, pattern=r"^(?!n:|g:\d+:(?:myname|noreason|easy)$)"
+        ),
         -1,
     )
     for name, callback in commands.items():

@@ -80,6 +80,7 @@ TEAM_ACTIONS = frozenset(
         "stoprem",  # stop reminders for this round
         "startrem",
         "myname",  # join with the Telegram first name as the name the team sees
+        "easy",  # switch easy read on or off while joining
     }
 )
 SETUP_ACTIONS = frozenset({"org", "name", "toggle", "all", "create", "myname", "cancel"})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram import help_views
 from bot.telegram.screens import send_screen
 from bot.telegram.services import participant, services
-from storage.store import EASY_READ, STANDARD
+from storage.store import EASY_READ
 
 
 async def words_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,6 +27,8 @@ async def explain(
     if not terms:
         return found.texts.plain("eval.button_gone")
     await send_screen(update, context, help_views.meanings(found.texts, terms))
+    # Opened from a question: put the question back underneath, as the other help does.
+    await evaluation.ask_again_if_active(update, context)
     return None
 
 
@@ -47,5 +50,10 @@ async def switch_reading(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     found = services(context)
     who = participant(update, context)
     easy = found.store.reading(who) != EASY_READ
-    found.store.set_reading(who, EASY_READ if easy else STANDARD)
+    old = found.evaluations.position(who)
+    position = found.evaluations.set_reading(who, easy)
     await send_screen(update, context, help_views.reading_switched(found.texts, easy))
+    if position is not None and old is not None and old.active:
+        # The question on screen is in the old words: ask it again in the new ones.
+        await evaluation.tidy(update, context, old)
+        await evaluation.ask(update, context, who, position)

@@ -63,4 +63,9 @@ def about(texts: Texts, about_: About | None, *, voice: bool = False) -> Screen:
 def reading_switched(texts: Texts, easy: bool) -> Screen:
     """Confirm the switch between easy read and the standard wording."""
     key = "reading.now_easy" if easy else "reading.now_standard"
-    return Screen(texts.plain(key), (back_to_menu(texts),), explain=False)
+    rows = (
+        (Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),),
+        (Button(texts.plain("menu.team"), callbacks.menu("team")),),
+        back_to_menu(texts),
+    )
+    return Screen(texts.plain(key), rows, explain=False)

@@ -36,7 +36,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         context,
         views.main_menu(
-            found.texts, resume=unfinished, heading=greeting, easy=_easy(update, context)
+            found.texts,
+            resume=unfinished,
+            heading=greeting,
+            easy=_easy(update, context),
+            welcome=True,
         ),
     )
 

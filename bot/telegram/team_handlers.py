@@ -289,10 +289,26 @@ async def open_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: st
         return
     round_ = result.round
     found.store.set_pending(who, DISPLAY_NAME, {"round_id": round_.id, "code": result.code})
+    await _show_join_intro(update, context, round_, result.code)
+
+
+async def _show_join_intro(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, code: str
+) -> None:
+    """Say what joining means and ask for the name the team will see."""
+    found = services(context)
+    who = participant(update, context)
+    member = found.store.member(round_.id, who)
+    organiser = found.teams.check_code(code).check == CodeCheck.ORGANISER
     # A member becoming a co-organiser keeps the name the team already knows.
     suggested = member.display_name if member is not None else _first_name(update)
     screen = team_views.join_intro(
-        found.texts, round_, found.teams.organisers(round_.id), suggested, organiser=organiser
+        found.texts,
+        round_,
+        found.teams.organisers(round_.id),
+        suggested,
+        organiser=organiser,
+        easy=found.evaluations.easy_read(who),
     )
     await send_screen(update, context, screen)
 
@@ -418,6 +434,8 @@ async def on_team(
     role = found.teams.role(press.round_id, who)
     if press.action == "myname":
         return await _join_with_first_name(update, context, press.round_id)
+    if press.action == "easy":
+        return await _switch_reading_while_joining(update, context, press.round_id)
     if round_ is None or role is None:
         return found.texts.plain("team.not_found")
     if press.action in ORGANISER_ONLY and role not in (Role.ORGANISER, Role.ADMIN):
@@ -428,6 +446,24 @@ async def on_team(
         return found.texts.plain("eval.button_gone")
     notice: str | None = await handler(update, context, round_, press)
     return notice
+
+
+async def _switch_reading_while_joining(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_id: int
+) -> str | None:
+    """Turn easy read on or off from the join screen, and show that screen again."""
+    found = services(context)
+    who = participant(update, context)
+    pending = found.store.pending(who)
+    round_ = found.store.round(round_id)
+    if pending is None or pending.kind != DISPLAY_NAME or round_ is None:
+        return found.texts.plain("team.setup_gone")
+    easy = not found.evaluations.easy_read(who)
+    found.evaluations.set_reading(who, easy)
+    key = "reading.now_easy" if easy else "reading.now_standard"
+    await send_screen(update, context, Screen(found.texts.plain(key), explain=False))
+    await _show_join_intro(update, context, round_, str(pending.data.get("code", "")))
+    return None
 
 
 async def _join_with_first_name(
@@ -520,7 +556,11 @@ async def _team_results(
     mine: dict[str, int | None] = {}
     if evaluation_id is not None:
         mine = {k: a.rating for k, a in found.store.answers_for(evaluation_id).items()}
-    screen = team_views.shared_results(found.texts, round_, found.teams.results(round_), mine)
+    easy = found.evaluations.easy_read(participant(update, context))
+    labels = views.answer_labels(found.texts, found.guide.content, easy)
+    screen = team_views.shared_results(
+        found.texts, round_, found.teams.results(round_), mine, labels
+    )
     await send_screen(update, context, screen)
     return None
 
@@ -761,8 +801,14 @@ async def _share(
     found = services(context)
     shared = press.action in ("share", "shareyes")
     waiting = found.teams.still_rating(round_.id)
-    if press.action == "share" and waiting:
-        await send_screen(update, context, team_views.share_confirm(found.texts, round_, waiting))
+    too_few = sum(
+        1
+        for r in found.teams.results(round_)
+        if r.agreed is None and r.raters < teamlib.MIN_SHARED_RATERS
+    )
+    if press.action == "share" and (waiting or too_few):
+        screen = team_views.share_confirm(found.texts, round_, waiting, too_few)
+        await send_screen(update, context, screen)
         return
     found.store.set_round_shared(round_.id, shared)
     key = "team.shared_now" if shared else "team.unshared_now"

@@ -104,7 +104,13 @@ def created(texts: Texts, round_: Round, link: str, code: str) -> Screen:
 
 
 def join_intro(
-    texts: Texts, round_: Round, organisers: Sequence[Member], suggested: str, *, organiser: bool
+    texts: Texts,
+    round_: Round,
+    organisers: Sequence[Member],
+    suggested: str,
+    *,
+    organiser: bool,
+    easy: bool = False,
 ) -> Screen:
     """Return what joining means and ask for the name the team will see."""
     names = ", ".join(m.display_name for m in organisers) or "—"
@@ -114,6 +120,8 @@ def join_intro(
     if suggested.strip():
         label = texts.label("team.use_first_name", first_name=suggested.strip())
         rows.append((Button(label, callbacks.team(round_.id, "myname")),))
+    reading = texts.plain("menu.reading_standard" if easy else "menu.reading_easy")
+    rows.append((Button(reading, callbacks.team(round_.id, "easy")),))
     rows.append(back_to_menu(texts))
     return Screen(text, tuple(rows))
 
@@ -259,9 +267,16 @@ def _result_lines(texts: Texts, result: StatementResult, levels: Mapping[int, st
             lines.append(
                 texts.html("team.result_flag", lowest=result.lowest, highest=result.highest)
             )
+        # One rater, or raters who all agree, read better without a "lowest" and "highest".
+        if result.raters == 1:
+            key = "team.result_stats_one"
+        elif result.lowest == result.highest:
+            key = "team.result_stats_same"
+        else:
+            key = "team.result_stats"
         lines.append(
             texts.html(
-                "team.result_stats",
+                key,
                 raters=result.raters,
                 median=format_level(result.median),
                 lowest=result.lowest,
@@ -297,12 +312,13 @@ def shared_results(
     round_: Round,
     results_: Sequence[StatementResult],
     mine: Mapping[str, int | None],
+    labels: Mapping[int, str],
 ) -> Screen:
     """Return the aggregate a participant may see: positions and spreads, never anyone's own."""
     lines = [texts.html("team.shared_heading", name=round_.name, organisation=round_.organisation)]
     for result in results_:
         own = mine.get(result.statement.id)
-        shown_mine = "—" if own is None else str(own)
+        shown_mine = texts.plain("team.not_rated") if own is None else labels.get(own, str(own))
         lines.append("")
         if result.position is None:
             lines.append(
@@ -409,14 +425,20 @@ def link(texts: Texts, round_: Round, link_: str, code: str) -> Screen:
     return Screen(text, rows)
 
 
-def share_confirm(texts: Texts, round_: Round, waiting: Sequence[Member]) -> Screen:
-    """Ask before sharing results while some people are still rating."""
-    names = ", ".join(m.display_name for m in waiting)
+def share_confirm(texts: Texts, round_: Round, waiting: Sequence[Member], too_few: int) -> Screen:
+    """Ask before sharing while some still rate, or while some statements have too few ratings."""
+    lines = []
+    if waiting:
+        names = ", ".join(m.display_name for m in waiting)
+        lines.append(texts.html("team.share_confirm", count=len(waiting), names=names))
+    if too_few:
+        lines.append(texts.html("team.share_too_few", count=too_few, least=MIN_SHARED_RATERS))
+    lines.append(texts.plain("team.share_anyway"))
     rows = (
         (Button(texts.plain("team.share_yes"), callbacks.team(round_.id, "shareyes")),),
         back_to_round(texts, round_.id),
     )
-    return Screen(texts.html("team.share_confirm", count=len(waiting), names=names), rows)
+    return Screen("\n\n".join(lines), rows)
 
 
 def shared_notice(texts: Texts, round_: Round, organisers: str) -> Screen:

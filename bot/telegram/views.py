@@ -30,14 +30,25 @@ def fill(template: str, params: Mapping[str, object]) -> str:
 
 
 def main_menu(
-    texts: Texts, *, resume: bool = False, heading: str | None = None, easy: bool = False
+    texts: Texts,
+    *,
+    resume: bool = False,
+    heading: str | None = None,
+    easy: bool = False,
+    welcome: bool = False,
 ) -> Screen:
     """Return the main menu, with a Continue button when an evaluation is unfinished."""
     rows: list[tuple[Button, ...]] = []
+    reading = Button(
+        texts.plain("menu.reading_standard" if easy else "menu.reading_easy"),
+        callbacks.menu("reading"),
+    )
     if resume:
         rows.append((Button(texts.plain("menu.resume"), callbacks.menu("resume")),))
+    rows.append((Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),))
+    if welcome and not easy:
+        rows.append((reading,))  # near the top on the first screen, where it is needed first
     rows += [
-        (Button(texts.plain("menu.evaluate"), callbacks.menu("evaluate")),),
         (Button(texts.plain("menu.team"), callbacks.menu("team")),),
         (Button(texts.plain("menu.find"), callbacks.menu("find")),),
         (
@@ -56,13 +67,9 @@ def main_menu(
             Button(texts.plain("menu.about"), callbacks.menu("about")),
             Button(texts.plain("menu.privacy"), callbacks.menu("privacy")),
         ),
-        (
-            Button(
-                texts.plain("menu.reading_standard" if easy else "menu.reading_easy"),
-                callbacks.menu("reading"),
-            ),
-        ),
     ]
+    if not (welcome and not easy):
+        rows.append((reading,))
     return Screen(heading or texts.plain("menu.again"), tuple(rows))
 
 
@@ -254,7 +261,7 @@ def summary(
 ) -> Screen:
     """Return an evaluation's summary: every statement's rating, notes and further reading."""
     statements = content.statements if statements is None else statements
-    labels = _answer_labels(texts, content, easy)
+    labels = answer_labels(texts, content, easy)
     heading = texts.html(
         "summary.heading",
         organisation=evaluation.organisation or texts.plain("results.no_organisation"),
@@ -292,7 +299,8 @@ def summary(
             first = tied[:READING_PER_STATEMENT]
             more = more or len(tied) > len(first)
             names = "; ".join(r.title for r in first)
-            lines.append(texts.html("summary.reading_line", title=statement.title, resources=names))
+            title = (statement.easy_title or statement.title) if easy else statement.title
+            lines.append(texts.html("summary.reading_line", title=title, resources=names))
             signs = signs_for(content, statement.id)
             if signs:
                 lines.append(texts.html("summary.signs", signs=signs))
@@ -310,8 +318,8 @@ def summary(
     return Screen("\n".join(lines).strip(), tuple(rows))
 
 
-def _answer_labels(texts: Texts, content: Content, easy: bool) -> dict[int, str]:
-    """Return each level as its rating button reads, so a summary matches what was tapped."""
+def answer_labels(texts: Texts, content: Content, easy: bool) -> dict[int, str]:
+    """Return each level as its rating button reads, so what is shown matches what was tapped."""
     if easy:
         return {p.value: easy_option(p) for s in content.scales for p in s.points}
     option = texts.plain("rating.option")
@@ -365,10 +373,12 @@ def results_list(
         return Screen(texts.plain("results.none"), rows)
     buttons: list[tuple[Button, ...]] = []
     for evaluation in evaluations[:20]:
-        label = texts.plain("results.item").format(
+        label = texts.label(
+            "results.item" if not evaluation.skipped else "results.item_skipped",
             organisation=evaluation.organisation or texts.plain("results.no_organisation"),
             date=_date(evaluation.started_at),
-            answered=evaluation.answered,
+            rated=evaluation.answered - evaluation.skipped,
+            skipped=evaluation.skipped,
             total=totals.get(evaluation.id, evaluation.answered),
         )
         if evaluation.status != "finished":
