@@ -9,10 +9,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from difflib import SequenceMatcher
 
 from bot.content_model import Term
 
 MAX_TERMS_PER_SCREEN = 8  # a longer list would be a screen of its own, not a quick help
+LOOKUP_RATIO = 0.86  # how close a typed word must be to a term to count as asking about it
+LONGEST_ASKED = 40  # longer text is a search, not a question about one word
+# Words around a term in a question about its meaning: "what does X mean", "define X".
+_ASKING = frozenset(
+    {"what", "whats", "what's", "is", "are", "does", "do", "mean", "means", "meaning"}
+    | {"of", "define", "the", "a", "an", "by", "word"}
+)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -34,9 +42,33 @@ class Glossary:
         found = [n for n, pattern in enumerate(self._patterns) if pattern.search(shown)]
         return tuple(found[:MAX_TERMS_PER_SCREEN])
 
+    def asked_about(self, question: str) -> int | None:
+        """Return the term a question asks the meaning of ("what does strenghts based mean")."""
+        wanted = _bare(question)
+        if not wanted or len(wanted) > LONGEST_ASKED:
+            return None
+        best, best_ratio = None, LOOKUP_RATIO
+        for n, term in enumerate(self.terms):
+            for form in (term.term, *term.also):
+                # difflib's ratio forgives a typo or two: "strenghts based" is "strengths-based".
+                ratio = SequenceMatcher(None, wanted, _bare(form)).ratio()
+                if ratio >= best_ratio:
+                    best, best_ratio = n, ratio
+        return best
+
     def at(self, positions: Sequence[int]) -> list[Term]:
         """Return the terms at these positions, skipping any that do not exist."""
         return [self.terms[n] for n in positions if 0 <= n < len(self.terms)]
+
+
+def _bare(text: str) -> str:
+    """Return a question cut to the words it asks about: no "what does", "mean", punctuation."""
+    words = re.sub(r"[^\w&]+", " ", text.casefold()).split()
+    while words and words[0] in _ASKING:
+        words = words[1:]
+    while words and words[-1] in _ASKING:
+        words = words[:-1]
+    return " ".join(words)
 
 
 def _pattern(term: Term) -> re.Pattern[str]:

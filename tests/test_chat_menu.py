@@ -71,7 +71,7 @@ async def test_help_and_privacy_commands(chat: LocalChat) -> None:
     await chat.send("/help")
     assert "/evaluate" in chat.last.text
     await chat.send("/privacy")
-    assert "Your Telegram number, only to find your answers again" in chat.last.text
+    assert "Your Telegram account number (not your phone number)" in chat.last.text
 
 
 async def test_unknown_commands_get_a_clear_reply(chat: LocalChat) -> None:

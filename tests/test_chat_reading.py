@@ -141,3 +141,35 @@ async def test_the_export_document_has_a_way_on(chat: LocalChat) -> None:
     await chat.tap(rating_labels(chat)[2])
     await chat.send("/export")
     assert chat.last.document is not None and "Main menu" in chat.last.labels
+
+
+async def test_asking_what_a_word_means_gives_its_meaning(chat: LocalChat) -> None:
+    await chat.send("what does strenghts based mean")
+    assert chat.last.text.startswith("Words explained")
+    assert "strengths-based" in chat.last.text.lower()
+
+
+async def test_a_bare_number_typed_for_a_name_is_not_taken(
+    bot: RunningBot, chat: LocalChat
+) -> None:
+    await chat.send("/start")
+    await chat.tap("Self-evaluation")
+    await chat.send("3")
+    assert "looks like a button number" in chat.replies[-2].text
+    assert "Which council or organisation" in chat.last.text
+    participant = bot.store.participant_for(str(chat.user["id"]))
+    assert bot.store.organisation(participant) is None
+
+
+async def test_going_back_to_the_organisation_does_not_call_it_a_note(chat: LocalChat) -> None:
+    await start_evaluation(chat)
+    await chat.tap("⬅ Back")
+    assert "Your answer so far: Leeds City Council" in chat.last.text
+    assert "note" not in chat.last.text.lower()
+
+
+async def test_a_carer_whose_question_is_not_covered_is_told_where_to_turn(
+    chat: LocalChat,
+) -> None:
+    await chat.send("respite")
+    assert "contact your council's adult social care team" in chat.last.text

@@ -200,6 +200,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
     assert message is not None and message.text is not None
     prompt = found.evaluations.question(position)
     assert prompt is not None
+    if prompt.kind == "text" and message.text.strip().isdigit():
+        # "3" typed where words are wanted is a button number typed from habit, not a name.
+        await drop_buttons(context.bot, message.chat_id, position.message_id)
+        await send_screen(update, context, Screen(found.texts.plain("eval.looks_like_a_number")))
+        await ask(update, context, who, position)
+        return
     try:
         moved, turn = found.evaluations.reply(who, position, engine.Type(message.text))
     except RoundClosedError:

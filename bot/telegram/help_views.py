@@ -37,7 +37,9 @@ def meanings(texts: Texts, terms: Sequence[Term]) -> Screen:
 
 def word_list(texts: Texts, glossary: Glossary) -> Screen:
     """Return every term as a button, two to a row."""
-    buttons = [Button(term.term, callbacks.words((n,))) for n, term in enumerate(glossary.terms)]
+    # A to Z, so a word is where a reader looks for it.
+    ordered = sorted(enumerate(glossary.terms), key=lambda item: item[1].term.casefold())
+    buttons = [Button(term.term, callbacks.words((n,))) for n, term in ordered]
     rows = tuple(
         tuple(buttons[i : i + WORDS_PER_ROW]) for i in range(0, len(buttons), WORDS_PER_ROW)
     )

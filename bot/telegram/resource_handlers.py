@@ -9,8 +9,8 @@ from telegram.ext import ContextTypes
 from bot.search import Band
 from bot.team import looks_like_code
 from bot.telegram import evaluation_handlers as evaluation
+from bot.telegram import help_views, views
 from bot.telegram import team_handlers as team
-from bot.telegram import views
 from bot.telegram.screens import Screen, send_screen, shorten
 from bot.telegram.services import participant, services
 
@@ -62,7 +62,15 @@ async def prompt_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
     """Search the catalogue and show results, suggestions, or topics to browse."""
     found = services(context)
+    asked = found.glossary.asked_about(query)
     result = found.search.search(query)
+    if asked is not None:
+        # "What does strengths-based mean?": the answer is the word's meaning.
+        await send_screen(
+            update, context, help_views.meanings(found.texts, found.glossary.at((asked,)))
+        )
+        if result.band != Band.CONFIDENT:
+            return
     if result.band == Band.NONE and result.terms:
         found.store.record_search_miss(result.terms)
     await send_screen(

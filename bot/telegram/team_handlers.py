@@ -577,11 +577,8 @@ async def _chart(
         photo=InputFile(picture, filename=f"round-{round_.id}-chart.png"),
         caption=found.texts.html("team.chart_caption", name=round_.name),
         parse_mode=ParseMode.HTML,
-    )
-    await send_screen(
-        update,
-        context,
-        Screen(round_.name, (team_views.back_to_round(found.texts, round_.id),)),
+        # The way on sits under the picture itself: no extra message repeating the name.
+        reply_markup=Screen("", (team_views.back_to_round(found.texts, round_.id),)).markup(),
     )
     return None
 

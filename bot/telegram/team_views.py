@@ -154,7 +154,10 @@ def round_screen(
             lines.append(texts.plain("team.nobody_rating"))
         lines.append(texts.plain("team.shared_yes" if round_.shared else "team.shared_no"))
     lines.append(_my_progress(texts, me, total))
-    return Screen("\n".join(lines), _round_buttons(texts, round_, me, manage))
+    anyone_waiting = any(
+        not m.finished for m in members if m.evaluation_id is not None or not m.is_organiser
+    )
+    return Screen("\n".join(lines), _round_buttons(texts, round_, me, manage, anyone_waiting))
 
 
 def _my_progress(texts: Texts, me: Member | None, total: int) -> str:
@@ -170,7 +173,9 @@ def _my_progress(texts: Texts, me: Member | None, total: int) -> str:
     return line
 
 
-def _round_buttons(texts: Texts, round_: Round, me: Member | None, manage: bool) -> tuple[Row, ...]:
+def _round_buttons(
+    texts: Texts, round_: Round, me: Member | None, manage: bool, waiting: bool
+) -> tuple[Row, ...]:
     def button(key: str, action: str) -> Button:
         return Button(texts.plain(key), callbacks.team(round_.id, action))
 
@@ -183,7 +188,7 @@ def _round_buttons(texts: Texts, round_: Round, me: Member | None, manage: bool)
     if manage:
         rows.append((button("team.btn.results", "results"), button("team.btn.chart", "chart")))
         rows.append((button("team.btn.agree", "agree"), button("team.btn.export", "export")))
-        if round_.is_open:
+        if round_.is_open and waiting:
             rows.append((button("team.btn.remind", "remind"),))
         share = ("team.btn.unshare", "unshare") if round_.shared else ("team.btn.share", "share")
         rows.append((button(*share),))

@@ -136,6 +136,9 @@ def _action(evaluation_id: int, turn: int, action: str) -> str:
 
 
 def _current_answer(texts: Texts, prompt: Prompt) -> str:
+    if prompt.kind == "text" and prompt.item_id is None:
+        # A question outside the statements (the organisation's name) is no "note".
+        return texts.html("eval.typed_so_far", answer=prompt.current or "")
     if prompt.kind == "text":
         return texts.html("eval.note_so_far", answer=prompt.current or "")
     return texts.html("eval.answer_so_far", answer=answer_label(texts, prompt, prompt.current))
@@ -154,7 +157,8 @@ def answer_label(texts: Texts, prompt: Prompt, value: object) -> str:
 def answered(texts: Texts, prompt: Prompt, value: object) -> Screen:
     """Return the question as it reads once answered: its text and the answer, no buttons."""
     shown = texts.html("eval.your_answer", answer=answer_label(texts, prompt, value))
-    return Screen(f"{_question_text(prompt)}\n\n{shown}")
+    # As it was asked: a question shown short stays short in the chat's record.
+    return Screen(f"{_question_text(shortened(prompt))}\n\n{shown}")
 
 
 def message(prompt: Prompt) -> Screen:
@@ -164,8 +168,9 @@ def message(prompt: Prompt) -> Screen:
 
 def details(texts: Texts, prompt: Prompt) -> Screen:
     """Return the statement's points, and its whole text when the question showed less."""
-    parts = [texts.plain("eval.details_heading")]
-    if shortened(prompt) is not prompt:
+    was_short = shortened(prompt) is not prompt
+    parts = [texts.plain("eval.full_heading" if was_short else "eval.details_heading")]
+    if was_short:
         parts.append(escape(prompt.params.get("full", prompt.params.get("text", "")), quote=False))
     if prompt.details:
         parts.append("\n".join(f"• {escape(point, quote=False)}" for point in prompt.details))
