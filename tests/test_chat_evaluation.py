@@ -52,7 +52,10 @@ async def test_whole_evaluation_from_start_to_csv(bot: RunningBot, chat: LocalCh
     assert f"Your ratings: {ORGANISATION}" in summary
     assert "You rated 6 of 7 and skipped 1" in summary
     assert "Skipped" in summary
-    assert "Evidence for statement 1" in summary
+    # The notes are one tap away, each under its statement.
+    await chat.tap("My notes")
+    assert "Evidence for statement 1" in chat.last.text
+    await chat.tap("Back to the summary")
 
     await chat.tap("Export as CSV")
     document = chat.last.document
@@ -232,8 +235,9 @@ async def test_low_ratings_lead_to_further_reading(chat: LocalChat) -> None:
     await start_evaluation(chat)
     for _ in range(STATEMENTS):
         await rate(chat, 1)
-    assert "Where to look next" in chat.last.text
-    reading = [label for label in chat.last.labels if label not in ("Export as CSV", "Main menu")]
+    await chat.tap("Where to look next")
+    navigation = ("Back to the summary", "Main menu", "Words explained")
+    reading = [label for label in chat.last.labels if label not in navigation]
     assert reading
     await chat.tap(reading[0])
     assert "Where to find it" in chat.last.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.loading import Guide, load_guide
 from bot.search import SearchIndex
 from bot.telegram import help_views, team_views, views
 from bot.telegram.screens import Screen
+from storage import Answer, Evaluation
 
 SCREEN_LIMIT = views.SCREEN_LIMIT
 
@@ -83,7 +85,30 @@ def _screens() -> list[tuple[str, Screen]]:
             (f"search {query}", views.search_results(texts, content, index.search(query), query))
         )
     screens.extend(_questions(guide))
+    screens.extend(_summaries(guide))
     return screens
+
+
+def _summaries(guide: Guide) -> Iterator[tuple[str, Screen]]:
+    """Render a summary with every statement rated 1 and noted, its reading and notes pages."""
+    texts, content = guide.texts, guide.content
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    note = "We checked this at the last board meeting and agreed an action plan. " * 4
+    answers = {s.id: Answer(s.id, 1, False, note.strip(), when) for s in content.statements}
+    evaluation = Evaluation(1, "p-1", "Leeds City Council", "finished", when, when, 7)
+    low = views.low_rated(content.statements, answers)
+    for easy in (False, True):
+        yield (
+            f"summary easy={easy}",
+            views.summary(texts, content, evaluation, answers, easy=easy),
+        )
+        for page in range(len(low)):
+            yield (
+                f"reading easy={easy} page {page}",
+                views.reading(texts, content, 1, low, easy=easy, page=page),
+            )
+    for page in range(len(answers)):
+        yield f"notes page {page}", views.notes(texts, 1, content.statements, answers, page)
 
 
 SCREENS = _screens()

@@ -44,7 +44,7 @@ _RESOURCE = re.compile(rf"^r:({_ID})(?::(q|t\.{_ID}))?$")
 _TOPIC = re.compile(rf"^t:({_ID})$")
 _INDICATORS = re.compile(rf"^i:({_ID})(?::(\d{{1,2}}))?$")
 _OUTCOMES = re.compile(r"^o:(\d{1,2})$")
-_RESULTS = re.compile(r"^v:(\d{1,10})(:more)?$")
+_RESULTS = re.compile(r"^v:(\d{1,10})(?::(reading|notes)(?::(\d{1,2}))?)?$")
 _TEAM = re.compile(r"^g:(\d{1,10}):([a-z]{1,10})(?::(\d{1,3})(?:\.([1-5]))?)?$")
 _SETUP = re.compile(r"^n:([a-z]{1,10})(?::(\d{1,3}))?$")
 _CONTINUE = re.compile(r"^c:(\d{1,10})$")
@@ -136,10 +136,11 @@ class OutcomesPress:
 
 @dataclass(frozen=True)
 class ResultsPress:
-    """Open the summary of one of the user's evaluations (or all its further reading)."""
+    """Open one of the user's evaluations: its summary, its reading or a page of its notes."""
 
     evaluation_id: int
-    more_reading: bool = False
+    part: str | None = None  # "reading" or "notes"; None for the summary
+    page: int = 0
 
 
 @dataclass(frozen=True)
@@ -237,9 +238,12 @@ def outcomes(page: int) -> str:
     return _checked(f"o:{page}")
 
 
-def results(evaluation_id: int, *, more_reading: bool = False) -> str:
-    """Encode a button that opens an evaluation's summary, or all its further reading."""
-    return _checked(f"v:{evaluation_id}:more" if more_reading else f"v:{evaluation_id}")
+def results(evaluation_id: int, part: str | None = None, page: int = 0) -> str:
+    """Encode a button that opens an evaluation's summary, its reading or its notes."""
+    if part is None:
+        return _checked(f"v:{evaluation_id}")
+    assert part in ("reading", "notes"), part
+    return _checked(f"v:{evaluation_id}:{part}" + (f":{page}" if page else ""))
 
 
 def team(round_id: int, action: str, index: int | None = None, level: int | None = None) -> str:
@@ -294,7 +298,7 @@ def parse(data: str | None) -> Press | None:
     if match := _OUTCOMES.match(data):
         return OutcomesPress(int(match[1]))
     if match := _RESULTS.match(data):
-        return ResultsPress(int(match[1]), match[2] is not None)
+        return ResultsPress(int(match[1]), match[2], int(match[3] or 0))
     if match := _TEAM.match(data):
         if match[2] not in TEAM_ACTIONS:
             return None

@@ -166,7 +166,7 @@ async def _route(
         return None
     if isinstance(press, callbacks.ResultsPress):
         return await results.open_evaluation(
-            update, context, press.evaluation_id, press.more_reading
+            update, context, press.evaluation_id, press.part, press.page
         )
     if isinstance(press, callbacks.TeamPress):
         return await team.on_team(update, context, press)

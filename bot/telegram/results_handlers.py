@@ -26,23 +26,27 @@ async def open_evaluation(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     evaluation_id: int,
-    more_reading: bool = False,
+    part: str | None = None,
+    page: int = 0,
 ) -> str | None:
-    """Show one of the user's own evaluations (or its reading); anyone else's is 'not found'."""
+    """Show one of the user's own evaluations (or its reading, or its notes); others: not found."""
     found = services(context)
     evaluation = found.store.evaluation(evaluation_id)
     if evaluation is None or evaluation.participant_id != participant(update, context):
         return found.texts.plain("results.not_found")
-    if not more_reading:
+    if part is None:
         await send_summary(update, context, evaluation_id)
         return None
     answers = found.store.answers_for(evaluation_id)
-    low = [
-        s
-        for s in found.evaluations.statements(evaluation)
-        if answers.get(s.id) is not None and answers[s.id].rating in views.LOW_RATINGS
-    ]
-    screen = views.more_reading(found.texts, found.guide.content, evaluation_id, low)
+    statements = found.evaluations.statements(evaluation)
+    if part == "notes":
+        screen = views.notes(found.texts, evaluation_id, statements, answers, page)
+    else:
+        easy = found.evaluations.easy_read(evaluation.participant_id)
+        low = views.low_rated(statements, answers)
+        screen = views.reading(
+            found.texts, found.guide.content, evaluation_id, low, easy=easy, page=page
+        )
     await send_screen(update, context, screen)
     return None
 

@@ -251,8 +251,8 @@ def in_progress(texts: Texts, progress: Progress) -> Screen:
     return Screen(text, rows)
 
 
-READING_PER_STATEMENT = 2  # most specific first; the rest behind "More reading"
-READING_BUTTONS = 6  # resource buttons under a summary, before "More reading"
+READING_PER_STATEMENT = 2  # most specific first, in the summary's reading
+READING_BUTTONS = 8  # resource buttons on the reading screen
 
 
 def summary(
@@ -264,7 +264,7 @@ def summary(
     *,
     easy: bool = False,
 ) -> Screen:
-    """Return an evaluation's summary: every statement's rating, notes and further reading."""
+    """Return an evaluation's summary: each rating, with notes and reading one tap away."""
     statements = content.statements if statements is None else statements
     labels = answer_labels(texts, content, easy)
     heading = texts.html(
@@ -276,7 +276,6 @@ def summary(
         total=len(statements),
     )
     lines = [heading, ""]
-    low: list[Statement] = []
     for n, statement in enumerate(statements, start=1):
         answer = answers.get(statement.id)
         if answer is None or (answer.rating is None and not answer.skipped):
@@ -287,40 +286,96 @@ def summary(
             shown = labels.get(answer.rating or 0, str(answer.rating))
         title = (statement.easy_title or statement.title) if easy else statement.title
         lines.append(texts.html("summary.line", n=n, title=title, answer=shown))
-        if answer is not None and answer.note:
-            lines.append(texts.html("summary.note", note=answer.note))
-        if answer is not None and answer.rating in LOW_RATINGS:
-            low.append(statement)
+    low = low_rated(statements, answers)
+    notes = sum(1 for a in answers.values() if a.note)
     rows: list[tuple[Button, ...]] = []
     lines.append("")
     if low:
-        lines.append(texts.plain("summary.reading_heading"))
-        shown_resources: list[Resource] = []
-        more = False
-        for statement in low:
-            tied = reading_for(content, statement.id)
-            if not tied:
-                continue
-            first = tied[:READING_PER_STATEMENT]
-            more = more or len(tied) > len(first)
-            names = "; ".join(r.title for r in first)
-            title = (statement.easy_title or statement.title) if easy else statement.title
-            lines.append(texts.html("summary.reading_line", title=title, resources=names))
-            signs = signs_for(content, statement.id)
-            if signs:
-                lines.append(texts.html("summary.signs", signs=signs))
-            shown_resources += [r for r in first if r not in shown_resources]
-        rows += [
-            (Button(r.title, callbacks.resource(r.id)),) for r in shown_resources[:READING_BUTTONS]
-        ]
-        if more or len(shown_resources) > READING_BUTTONS:
-            more_reading = callbacks.results(evaluation.id, more_reading=True)
-            rows.append((Button(texts.plain("summary.more_reading"), more_reading),))
+        lines.append(texts.html("summary.low", count=len(low)))
+        reading = callbacks.results(evaluation.id, part="reading")
+        rows.append((Button(texts.plain("summary.reading_button"), reading),))
     elif evaluation.answered:
         lines.append(texts.plain("summary.all_good"))
+    if notes:
+        rows.append(
+            (
+                Button(
+                    texts.plain("summary.notes_button"), callbacks.results(evaluation.id, "notes")
+                ),
+            )
+        )
     rows.append((Button(texts.plain("export.button"), callbacks.menu("export")),))
     rows.append(back_to_menu(texts))
     return Screen("\n".join(lines).strip(), tuple(rows))
+
+
+def low_rated(statements: Sequence[Statement], answers: Mapping[str, Answer]) -> list[Statement]:
+    """Return the statements rated 1 or 2, in order."""
+    return [s for s in statements if s.id in answers and answers[s.id].rating in LOW_RATINGS]
+
+
+def reading(
+    texts: Texts,
+    content: Content,
+    evaluation_id: int,
+    statements: Sequence[Statement],
+    *,
+    easy: bool = False,
+    page: int = 0,
+) -> Screen:
+    """Return a page of where to look next for the statements rated low, with its resources."""
+    heading = texts.plain("summary.reading_heading")
+    items: list[str] = []
+    per_item: list[list[Resource]] = []
+    for statement in statements:
+        tied = reading_for(content, statement.id)
+        if not tied:
+            continue
+        first = tied[:READING_PER_STATEMENT]
+        names = "; ".join(r.title for r in first)
+        title = (statement.easy_title or statement.title) if easy else statement.title
+        line = texts.html("summary.reading_line", title=title, resources=names)
+        signs = signs_for(content, statement.id)
+        if signs:
+            line += "\n" + texts.html("summary.signs", signs=signs)
+        items.append(line)
+        per_item.append(list(tied))
+    split = pages(heading, items)
+    page = min(max(page, 0), len(split) - 1)
+    text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
+    # The buttons are this page's statements' resources, most specific first.
+    start = sum(len(p) for p in split[:page])
+    shown: list[Resource] = []
+    for resources in per_item[start : start + len(split[page])]:
+        shown += [r for r in resources if r not in shown]
+    rows = [(Button(r.title, callbacks.resource(r.id)),) for r in shown[:READING_BUTTONS]]
+    pager = _pager(
+        texts, page, len(split), lambda n: callbacks.results(evaluation_id, "reading", n)
+    )
+    back = (Button(texts.plain("summary.back"), callbacks.results(evaluation_id)),)
+    return Screen(text, tuple(r for r in (*rows, pager, back, back_to_menu(texts)) if r))
+
+
+def notes(
+    texts: Texts,
+    evaluation_id: int,
+    statements: Sequence[Statement],
+    answers: Mapping[str, Answer],
+    page: int = 0,
+) -> Screen:
+    """Return a page of the evaluation's evidence notes, each under its statement."""
+    heading = texts.plain("summary.notes_heading")
+    items = [
+        texts.html("summary.note_item", title=s.title, note=answers[s.id].note)
+        for s in statements
+        if s.id in answers and answers[s.id].note
+    ]
+    split = pages(heading, items)
+    page = min(max(page, 0), len(split) - 1)
+    text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
+    pager = _pager(texts, page, len(split), lambda n: callbacks.results(evaluation_id, "notes", n))
+    back = (Button(texts.plain("summary.back"), callbacks.results(evaluation_id)),)
+    return Screen(text, tuple(r for r in (pager, back, back_to_menu(texts)) if r))
 
 
 def answer_labels(texts: Texts, content: Content, easy: bool) -> dict[int, str]:
@@ -349,21 +404,6 @@ def signs_for(content: Content, statement_id: str) -> str:
         if statement_id in indicator.statements
     ]
     return "; ".join(titles)
-
-
-def more_reading(
-    texts: Texts, content: Content, evaluation_id: int, statements: Sequence[Statement]
-) -> Screen:
-    """Return every resource for the statements rated low, most specific first."""
-    rows: list[tuple[Button, ...]] = []
-    seen: set[str] = set()
-    for statement in statements:
-        for resource in reading_for(content, statement.id):
-            if resource.id not in seen:
-                seen.add(resource.id)
-                rows.append((Button(resource.title, callbacks.resource(resource.id)),))
-    back = (Button(texts.plain("summary.back"), callbacks.results(evaluation_id)),)
-    return Screen(texts.plain("summary.more_heading"), (*rows, back, back_to_menu(texts)))
 
 
 def results_list(
