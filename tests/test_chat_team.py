@@ -82,6 +82,15 @@ async def rate_all(chat: LocalChat, levels: list[int], note: str | None = None) 
             await chat.tap("Skip")
 
 
+async def every_page(chat: LocalChat) -> str:
+    """Return the text of the screen on show and of every page after it (tapping Next)."""
+    texts = [chat.last.text]
+    while "Next ➡" in chat.last.labels:
+        await chat.tap("Next ➡")
+        texts.append(chat.last.text)
+    return "\n\n".join(texts)
+
+
 async def wait_for(chat: LocalChat, text: str, timeout: float = 5.0) -> BotMessage:
     """Wait for a message from a background job (a reminder) to reach this chat."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -149,8 +158,9 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
     # Results: statement 3 (rated 1 and 4) comes first, flagged; then the rest, with notes.
     await olive.tap("Back to the round")
     await olive.tap("Results")
-    results = olive.last.text
-    first_section = results.split("\n\n")[1]
+    first_page = olive.last.text
+    results = await every_page(olive)
+    first_section = first_page.split("\n\n")[1]
     assert first_section.startswith("3. Strengths-based culture beyond the front line"), results
     assert "Talk about this one: ratings go from 1 to 4" in first_section
     assert results.count("Talk about this one") == 1
@@ -174,10 +184,9 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
     assert "is agreed at 2 — Developing" in "\n".join(m.text for m in olive.replies)
     await olive.tap("Back to the round")
     await olive.tap("Results")
-    assert "Agreed: 2 — Developing. Why: Practice varies; supervision checks are new" in (
-        olive.last.text
-    )
-    assert "Not agreed yet: the team position is the median" in olive.last.text
+    results = await every_page(olive)
+    assert "Agreed: 2 — Developing. Why: Practice varies; supervision checks are new" in results
+    assert "Not agreed yet: the team position is the median" in results
 
     # Participants see nothing of the team until it is shared; then only the aggregate.
     await ann.send("/team")
@@ -195,7 +204,7 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
     assert "taking part" in ann.last.text
     await ann.tap(next(label for label in ann.last.labels if label.startswith("1. ")))
     await ann.tap("Team results")
-    shared = ann.last.text
+    shared = await every_page(ann)
     assert "2 (agreed)" in shared and "(median)" in shared
     # Two raters only: a median and spread would give the other person's rating away.
     assert "Too few ratings to show without giving away someone's own" in shared
@@ -454,7 +463,8 @@ async def test_a_half_way_median_is_not_called_a_level(team_bot: RunningBot) -> 
         await chat.tap("Skip")
     await olive.tap("Open the round")
     await olive.tap("Results")
-    assert "the median is 2.5, between 2 — Developing and 3 — Implementation" in olive.last.text
+    results = await every_page(olive)
+    assert "the median is 2.5, between 2 — Developing and 3 — Implementation" in results
 
 
 async def test_joining_by_link_offers_easy_read_and_keeps_the_join(team_bot: RunningBot) -> None:
@@ -487,8 +497,9 @@ async def test_results_wording_for_one_rater_and_for_agreement(team_bot: Running
             await chat.tap("Skip")
     await olive.tap("Open the round")
     await olive.tap("Results")
-    assert "2 people rated it. They all gave 3." in olive.last.text
-    assert "1 person rated it: 4." in olive.last.text
+    results = await every_page(olive)
+    assert "2 people rated it. They all gave 3." in results
+    assert "1 person rated it: 4." in results
     # Sharing now warns that statements with fewer than 3 ratings will show only agreements.
     await olive.tap("Back to the round")
     await olive.tap("Share results with the team")

@@ -11,9 +11,11 @@ from bot import engine
 from bot.glossary import Glossary, visible
 from bot.loading import Guide, load_guide
 from bot.search import SearchIndex
+from bot.team import StatementResult
 from bot.telegram import help_views, team_views, views
 from bot.telegram.screens import Screen
 from storage import Answer, Evaluation
+from storage.models import Round
 
 SCREEN_LIMIT = views.SCREEN_LIMIT
 
@@ -86,7 +88,47 @@ def _screens() -> list[tuple[str, Screen]]:
         )
     screens.extend(_questions(guide))
     screens.extend(_summaries(guide))
+    screens.extend(_team_results(guide))
     return screens
+
+
+def _team_results(guide: Guide) -> Iterator[tuple[str, Screen]]:
+    """Render a busy round's results: eight raters, all disagreeing, each with a note."""
+    texts, content = guide.texts, guide.content
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    round_ = Round(
+        1,
+        "Leeds City Council",
+        "Workforce self-evaluation, December 2026",
+        tuple(s.id for s in content.statements),
+        "open",
+        True,
+        "p-1",
+        when,
+        None,
+    )
+    names = [f"Person {n}" for n in range(1, 9)]
+    results = [
+        StatementResult(
+            statement=s,
+            ratings=tuple((name, 1 + (n + i) % 5) for n, name in enumerate(names)),
+            notes=tuple((name, "We looked at the evidence together last month.") for name in names),
+            agreed=None,
+        )
+        for i, s in enumerate(content.statements)
+    ]
+    levels = content.rating_labels()
+    for page in range(20):
+        yield (
+            f"team results page {page}",
+            team_views.results(texts, round_, results, levels, 8, page),
+        )
+    mine = {s.id: 3 for s in content.statements}
+    for page in range(7):
+        yield (
+            f"shared results page {page}",
+            team_views.shared_results(texts, round_, results, mine, levels, page),
+        )
 
 
 def _summaries(guide: Guide) -> Iterator[tuple[str, Screen]]:

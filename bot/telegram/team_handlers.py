@@ -537,17 +537,18 @@ async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Roun
 
 
 async def _results(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: Any
 ) -> None:
     found = services(context)
     results = found.teams.results(round_)
     finished = sum(1 for m in found.store.members(round_.id) if m.finished)
-    screen = team_views.results(found.texts, round_, results, _levels(found), finished)
+    page = getattr(press, "index", None) or 0
+    screen = team_views.results(found.texts, round_, results, _levels(found), finished, page)
     await send_screen(update, context, screen)
 
 
 async def _team_results(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
+    update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, press: Any
 ) -> str | None:
     found = services(context)
     if not round_.shared:
@@ -558,8 +559,9 @@ async def _team_results(
         mine = {k: a.rating for k, a in found.store.answers_for(evaluation_id).items()}
     easy = found.evaluations.easy_read(participant(update, context))
     labels = views.answer_labels(found.texts, found.guide.content, easy)
+    page = getattr(press, "index", None) or 0
     screen = team_views.shared_results(
-        found.texts, round_, found.teams.results(round_), mine, labels
+        found.texts, round_, found.teams.results(round_), mine, labels, page
     )
     await send_screen(update, context, screen)
     return None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from bot.content_model import Content, Statement
 from bot.team import MIN_SHARED_RATERS, Role, StatementResult, format_level, show_code, talk_first
 from bot.telegram import callbacks
 from bot.telegram.screens import Button, Screen
-from bot.telegram.views import back_to_menu
+from bot.telegram.views import back_to_menu, pages
 from bot.texts import Texts
 from storage.models import Member, Round
 
@@ -229,30 +229,32 @@ def results(
     results_: Sequence[StatementResult],
     levels: Mapping[int, str],
     finished: int,
+    page: int = 0,
 ) -> Screen:
-    """Return the team's results, flagged statements first, each with its notes."""
+    """Return a page of the team's results, flagged statements first, each with its notes."""
     raters = len({name for r in results_ for name, _ in r.ratings})
-    lines = [
-        texts.html(
-            "team.results_heading",
-            name=round_.name,
-            organisation=round_.organisation,
-            raters=raters,
-            finished=finished,
-        )
-    ]
+    heading = texts.html(
+        "team.results_heading",
+        name=round_.name,
+        organisation=round_.organisation,
+        raters=raters,
+        finished=finished,
+    )
     numbers = {r.statement.id: n for n, r in enumerate(results_, start=1)}
+    items = []
     for result in talk_first(results_):
-        lines.append("")
-        lines.append(
-            texts.html(
-                "team.result_title", n=numbers[result.statement.id], title=result.statement.title
-            )
+        title = texts.html(
+            "team.result_title", n=numbers[result.statement.id], title=result.statement.title
         )
-        lines.extend(_result_lines(texts, result, levels))
-        for name, note in result.notes:
-            lines.append(texts.html("team.result_note", display_name=name, note=note))
+        items.append("\n".join([title, *_result_lines(texts, result, levels)]))
+        # Each note is its own item, so a statement with many notes can run on to the next page.
+        items += [texts.html("team.result_note", display_name=n, note=t) for n, t in result.notes]
+    split = pages(heading, items)
+    page = min(max(page, 0), len(split) - 1)
+    text = _paged_text(texts, heading, split, page)
+    pager = _pager_row(texts, page, len(split), lambda n: callbacks.team(round_.id, "results", n))
     rows = (
+        pager,
         (
             Button(texts.plain("team.btn.chart"), callbacks.team(round_.id, "chart")),
             Button(texts.plain("team.btn.agree"), callbacks.team(round_.id, "agree")),
@@ -260,7 +262,28 @@ def results(
         (Button(texts.plain("team.btn.export"), callbacks.team(round_.id, "export")),),
         back_to_round(texts, round_.id),
     )
-    return Screen("\n".join(lines), rows)
+    return Screen(text, tuple(r for r in rows if r))
+
+
+def _paged_text(texts: Texts, heading: str, split: Sequence[Sequence[str]], page: int) -> str:
+    """Join a page's items under its heading, saying which page it is when there are more."""
+    shown = heading
+    if len(split) > 1:
+        shown += "\n" + texts.html("page.of", n=page + 1, total=len(split))
+    # Notes sit right under their statement, not a blank line away.
+    body = "\n\n".join(split[page]).replace("\n\n   • ", "\n   • ")
+    return f"{shown}\n\n{body}"
+
+
+def _pager_row(
+    texts: Texts, page: int, count: int, encode: Callable[[int], str]
+) -> tuple[Button, ...]:
+    row = []
+    if page > 0:
+        row.append(Button(texts.plain("page.back"), encode(page - 1)))
+    if page + 1 < count:
+        row.append(Button(texts.plain("page.next"), encode(page + 1)))
+    return tuple(row)
 
 
 def _result_lines(texts: Texts, result: StatementResult, levels: Mapping[int, str]) -> list[str]:
@@ -318,13 +341,14 @@ def shared_results(
     results_: Sequence[StatementResult],
     mine: Mapping[str, int | None],
     labels: Mapping[int, str],
+    page: int = 0,
 ) -> Screen:
-    """Return the aggregate a participant may see: positions and spreads, never anyone's own."""
-    lines = [texts.html("team.shared_heading", name=round_.name, organisation=round_.organisation)]
+    """Return a page of what a participant may see: positions and spreads, never anyone's own."""
+    heading = texts.html("team.shared_heading", name=round_.name, organisation=round_.organisation)
+    lines: list[str] = []
     for result in results_:
         own = mine.get(result.statement.id)
         shown_mine = texts.plain("team.not_rated") if own is None else labels.get(own, str(own))
-        lines.append("")
         if result.position is None:
             lines.append(
                 texts.html("team.shared_none_line", title=result.statement.title, mine=shown_mine)
@@ -349,7 +373,11 @@ def shared_results(
                 mine=shown_mine,
             )
         )
-    return Screen("\n".join(lines), (back_to_round(texts, round_.id),))
+    split = pages(heading, lines)
+    page = min(max(page, 0), len(split) - 1)
+    pager = _pager_row(texts, page, len(split), lambda n: callbacks.team(round_.id, "team", n))
+    rows = tuple(r for r in (pager, back_to_round(texts, round_.id)) if r)
+    return Screen(_paged_text(texts, heading, split, page), rows)
 
 
 def agree_list(

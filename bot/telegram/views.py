@@ -20,6 +20,7 @@ from storage import Answer, Evaluation
 
 LOW_RATINGS = (1, 2)  # ratings that earn "where to look next" suggestions
 SCREEN_LIMIT = 600  # visible characters a phone shows without much scrolling
+PAGE_LINE = 16  # "Page 10 of 12" and its line break
 QUESTION_LIMIT = 560  # a question's text, leaving room for "Your answer so far"
 QUERY_SHOWN = 80  # a pasted paragraph is not echoed back in full
 
@@ -522,12 +523,14 @@ def indicator_groups(texts: Texts, groups: Sequence[IndicatorGroup]) -> Screen:
 def pages(heading: str, items: Sequence[str], limit: int = SCREEN_LIMIT) -> list[list[str]]:
     """Pack items into pages that stay under the limit with their heading (one item at least)."""
     result: list[list[str]] = [[]]
-    size = len(visible(heading))
+    # Room for the "Page 2 of 3" line that a heading gets once there is more than one page.
+    start = len(visible(heading)) + PAGE_LINE
+    size = start
     for item in items:
         length = len(visible(item)) + 2
         if result[-1] and size + length > limit:
             result.append([])
-            size = len(visible(heading))
+            size = start
         result[-1].append(item)
         size += length
     return result
