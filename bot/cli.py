@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="ratings: one row per answer (default); summary: one row per statement of a round",
     )
     commands.add_parser("rounds", help="list team rounds with their ids, organisations and counts")
+    commands.add_parser(
+        "dead-letters", help="list updates set aside because they could not be read or kept failing"
+    )
     gaps = commands.add_parser(
         "search-gaps", help="list searches that found nothing, most common first"
     )
@@ -108,6 +111,8 @@ def _dispatch(
         return _export(args.out, settings, stdout, stderr)
     if args.command == "rounds":
         return _rounds(settings, stdout, stderr)
+    if args.command == "dead-letters":
+        return _dead_letters(settings, stdout, stderr)
     if args.command == "search-gaps":
         return _search_gaps(args.limit, settings, stdout, stderr)
     logs.configure(settings.log_level, settings.token)
@@ -219,6 +224,27 @@ def _rounds(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
                 f"{round_.organisation} — {round_.name}",
                 file=stdout,
             )
+    return 0
+
+
+def _dead_letters(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    if not settings.database.exists():
+        print(
+            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
+        )
+        return 1
+    with Store.open(settings.database) as store:
+        letters = store.dead_letters()
+    if not letters:
+        print("No updates have been set aside.", file=stdout)
+        return 0
+    print(f"{'update':>10}  {'set aside':<16}  tries  error", file=stdout)
+    for letter in letters:
+        print(
+            f"{letter.update_id:>10}  {letter.set_aside_at:%Y-%m-%d %H:%M}  {letter.attempts:>5}  "
+            f"{letter.error}",
+            file=stdout,
+        )
     return 0
 
 

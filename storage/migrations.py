@@ -132,3 +132,28 @@ def reading_preference(db: Database) -> None:
         "ALTER TABLE participants ADD COLUMN reading TEXT NOT NULL DEFAULT 'standard' "
         "CHECK (reading IN ('standard', 'easy'))"
     )
+
+
+@migrations(name="0004_update_inbox")
+def update_inbox(db: Database) -> None:
+    """Keep every update from Telegram until it is handled, and set aside poison ones."""
+    statements = [
+        # Raw JSON as Telegram sent it; done once handled (with the answers it stored).
+        """CREATE TABLE updates (
+            update_id INTEGER PRIMARY KEY,
+            raw TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+            attempts INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX idx_updates_waiting ON updates (done, received_at)",
+        """CREATE TABLE dead_letters (
+            update_id INTEGER PRIMARY KEY,
+            raw TEXT NOT NULL,
+            error TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            set_aside_at TEXT NOT NULL
+        )""",
+    ]
+    for sql in statements:
+        db.execute(sql)

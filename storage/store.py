@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.inbox import CURRENT_UPDATE, InboxVerbs
 from storage.migrations import migrations
 from storage.models import Answer, Evaluation, ExportRow, NotFoundError, SearchGap
 from storage.rounds import RoundVerbs
@@ -46,7 +47,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Store(RoundVerbs):
+class Store(RoundVerbs, InboxVerbs):
     """Keep participants, evaluations, answers, positions and team rounds in SQLite."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
@@ -80,9 +81,16 @@ class Store(RoundVerbs):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the enclosed verbs as one transaction: all of them are kept, or none."""
+        """Run the enclosed verbs as one transaction: all of them are kept, or none.
+
+        The update being handled, if any, is marked done in the same transaction, so the
+        answers it stored and the mark that it was handled are kept together or not at all.
+        """
         with self.db.atomic():
             yield
+            update_id = CURRENT_UPDATE.get()
+            if update_id is not None:
+                self._mark_done(update_id)
 
     # -- participants ------------------------------------------------------------------------
 

@@ -184,7 +184,8 @@ def test_export_of_a_round_that_does_not_exist_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "chat", "check", "search", "export", "search-gaps", "rounds"]
+    "command",
+    ["run", "chat", "check", "search", "export", "search-gaps", "rounds", "dead-letters"],
 )
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (packaged_dir("content").parent / "README.md").read_text()

@@ -53,7 +53,12 @@ def test_migrations_are_applied_once(tmp_path: Path) -> None:
         applied = store.db.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
         ).fetchall()
-        assert applied == [("0001_initial",), ("0002_team_rounds",), ("0003_reading_preference",)]
+        assert [name for (name,) in applied] == [
+            "0001_initial",
+            "0002_team_rounds",
+            "0003_reading_preference",
+            "0004_update_inbox",
+        ]
         assert migrations.pending(store.db) == []
         assert store.organisation(participant) == "Leeds"
 

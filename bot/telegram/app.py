@@ -19,7 +19,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.evaluation import Evaluations
@@ -33,6 +33,7 @@ from bot.telegram import menu_handlers as menu
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
+from bot.telegram.durable import DurableApplication, InboxRequest, handle_waiting
 from bot.telegram.help_views import explain_words
 from bot.telegram.screens import DRESS_KEY
 from bot.telegram.services import SERVICES_KEY, Services, services
@@ -76,12 +77,19 @@ def build_application(
     guide = guide or load_guide(settings.content_dir, settings.flows_dir)
     owns_store = store is None
     store = store or Store.open(settings.database)
-    builder = ApplicationBuilder().token(settings.token or LOCAL_TOKEN)
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or LOCAL_TOKEN)
+        .application_class(DurableApplication)
+    )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    builder = builder.post_init(_set_commands)
+        builder = builder.request(request)
+    # Every update is kept in the store as it arrives, before Telegram is told it came.
+    fetcher = request if request is not None else HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(InboxRequest(fetcher, store))
+    builder = builder.post_init(_start)
     if owns_store:
 
         async def close_store(_: BotApplication) -> None:
@@ -89,6 +97,8 @@ def build_application(
 
         builder = builder.post_shutdown(close_store)
     application = builder.build()
+    assert isinstance(application, DurableApplication)
+    application.store = store
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         guide=guide,
@@ -149,6 +159,12 @@ def _add_handlers(application: BotApplication) -> None:
     application.add_error_handler(on_error)
 
 
+async def _start(application: BotApplication) -> None:
+    """Before polling: publish the command menu, then handle what was left from a stop."""
+    await _set_commands(application)
+    await handle_waiting(application)
+
+
 async def _set_commands(application: BotApplication) -> None:
     """Publish the command menu (the / list in Telegram's chat box)."""
     texts = application.bot_data[SERVICES_KEY].texts
@@ -172,7 +188,15 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its traceback, then apologise without showing any internals."""
-    log.error("error while handling an update", exc_info=context.error)
+    application = context.application
+    in_full = True
+    if isinstance(application, DurableApplication):
+        in_full = application.note_failure(update, context.error)
+    if in_full:
+        log.error("error while handling an update", exc_info=context.error)
+    else:
+        # The same error again within a minute: one line, so a storm cannot flood the log.
+        log.error("error while handling an update (again): %s", type(context.error).__name__)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != ChatType.PRIVATE:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -622,7 +623,9 @@ class LocalTelegram(BaseRequest):
         self._inline_queries: set[str] = set()
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._files: dict[str, UploadedFile] = {}
-        self._last_update_id = 0
+        # Like Telegram after a quiet spell, ids start at a random point: a new run of the
+        # terminal chat on an old database must not reuse ids the bot has already handled.
+        self._last_update_id = secrets.randbelow(2**30) + 2**20
         self._last_query_id = 0
         self._methods: dict[str, _Handler] = {
             "getme": self._get_me,
