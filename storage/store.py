@@ -147,6 +147,42 @@ class Store(RoundVerbs, InboxVerbs):
             if cursor.rowcount == 0:
                 raise NotFoundError("participant", participant_id)
 
+    def forget(self, participant_id: str) -> list[int]:
+        """Delete a person's answers, notes, places and memberships; return rounds closed.
+
+        The participant row stays, with its Telegram id replaced, so rounds and agreed
+        ratings that name it as their maker still hold together; nothing left can be traced
+        back to the person. A round whose only organiser they were is closed.
+        """
+        closed: list[int] = []
+        with self.db.atomic():
+            self._require_participant(participant_id)
+            for (round_id,) in self.db.execute(
+                "SELECT round_id FROM memberships WHERE participant_id = ? AND role = 'organiser'",
+                [participant_id],
+            ).fetchall():
+                others = self.db.execute(
+                    "SELECT COUNT(*) FROM memberships WHERE round_id = ? AND role = 'organiser' "
+                    "AND participant_id != ?",
+                    [round_id, participant_id],
+                ).fetchone()[0]
+                if not others:
+                    self.set_round_open(round_id, False)
+                    closed.append(round_id)
+            mine = "(SELECT id FROM evaluations WHERE participant_id = :p)"
+            for sql in (
+                f"DELETE FROM answers WHERE evaluation_id IN {mine}",
+                f"DELETE FROM parked_positions WHERE evaluation_id IN {mine}",
+                "DELETE FROM evaluations WHERE participant_id = :p",
+                "DELETE FROM positions WHERE participant_id = :p",
+                "DELETE FROM memberships WHERE participant_id = :p",
+                "DELETE FROM pending_inputs WHERE participant_id = :p",
+                "UPDATE participants SET user_key = 'forgotten:' || id, organisation = NULL "
+                "WHERE id = :p",
+            ):
+                self.db.execute(sql, {"p": participant_id})
+        return closed
+
     # -- evaluations -------------------------------------------------------------------------
 
     def start_evaluation(

@@ -60,6 +60,7 @@ COMMANDS = (
     "words",
     "about",
     "easyread",
+    "forget",
     "help",
     "cancel",
     "privacy",
@@ -131,6 +132,7 @@ def _add_handlers(application: BotApplication) -> None:
         "words": reading.words_command,
         "about": reading.about_command,
         "easyread": reading.switch_reading,
+        "forget": reading.forget_command,
     }
     # An edited message must never count as a new answer or command: it stops here, first.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, menu.edited_message), -2)

@@ -32,6 +32,8 @@ MENU_ITEMS = frozenset(
         "about",
         "aboutvoice",
         "reading",
+        "forget",
+        "forgetyes",
     }
 )
 EVAL_ACTIONS = frozenset({"back", "skip", "keep", "pause", "more", "levels"})

@@ -45,6 +45,21 @@ async def about_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_screen(update, context, screen)
 
 
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask before deleting everything kept about the person."""
+    found = services(context)
+    await send_screen(update, context, help_views.forget_confirm(found.texts))
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete the person's answers, notes, places and memberships, as they confirmed."""
+    found = services(context)
+    old = found.evaluations.position(participant(update, context))
+    await evaluation.tidy(update, context, old)
+    closed = found.store.forget(participant(update, context))
+    await send_screen(update, context, help_views.forgotten(found.texts, len(closed)))
+
+
 async def switch_reading(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Turn easy read on, or back off, for everything the person sees from now on."""
     found = services(context)

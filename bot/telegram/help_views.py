@@ -71,3 +71,20 @@ def reading_switched(texts: Texts, easy: bool) -> Screen:
         back_to_menu(texts),
     )
     return Screen(texts.plain(key), rows, explain=False)
+
+
+def forget_confirm(texts: Texts) -> Screen:
+    """Say what /forget deletes, and ask before doing it."""
+    rows = (
+        (Button(texts.plain("forget.yes"), callbacks.menu("forgetyes")),),
+        (Button(texts.plain("forget.no"), callbacks.menu("main")),),
+    )
+    return Screen(texts.plain("forget.confirm"), rows, explain=False)
+
+
+def forgotten(texts: Texts, closed: int) -> Screen:
+    """Confirm the person's data is gone (and any round that closed with it)."""
+    text = texts.plain("forget.done")
+    if closed:
+        text += "\n\n" + texts.html("forget.rounds_closed", count=closed)
+    return Screen(text, (back_to_menu(texts),), explain=False)

@@ -205,6 +205,8 @@ async def _menu(update: Update, context: ContextTypes.DEFAULT_TYPE, item: str) -
             "about": reading.about_command,
             "aboutvoice": reading.about_voice,
             "reading": reading.switch_reading,
+            "forget": reading.forget_command,
+            "forgetyes": reading.forget,
         }
         if item in pages:
             await pages[item](update, context)
