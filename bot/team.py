@@ -20,7 +20,9 @@ from storage.models import AgreedRating, Member, Round, TeamAnswer
 from storage.rounds import CODE_LENGTH
 
 FLAG_SPREAD = 2  # raters this many levels apart or more should talk it through
-MIN_SHARED_RATERS = 3  # fewer, and a shared median and spread would give away someone's rating
+# Fewer raters than this, and a shared median and spread, read beside one's own rating, would
+# give away what the others gave: those statements show only an agreed rating.
+MIN_SHARED_RATERS = 4
 REMINDER_EVERY = timedelta(days=1)  # at most one reminder a day per person
 ROUND_NAME_MAX = 80
 DISPLAY_NAME_MAX = 40

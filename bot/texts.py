@@ -155,6 +155,7 @@ TEAM_TEXTS: dict[str, frozenset[str]] = {
             "reading.now_standard",
             "scale.easy_heading",
             "page.back",
+            "summary.reading_back",
             "forget.confirm",
             "forget.yes",
             "forget.no",
@@ -297,6 +298,8 @@ TEAM_TEXTS.update(
     {
         "team.result_median_between": _names("median", "lower", "upper"),
         "team.shared_too_few_line": _names("title", "mine"),
+        "team.shared_agreed_only_line": _names("title", "position", "mine"),
+        "team.result_continued": _names("title"),
         "team.share_confirm": _names("count", "names"),
         "team.share_too_few": _names("count", "least"),
         "team.result_stats_one": _names("raters", "median", "lowest", "highest"),

@@ -131,6 +131,21 @@ async def test_low_ratings_get_specific_reading_first_behind_one_button(
     )
     assert commissioning.split(": ", 1)[1].startswith("Values-based recruitment")
     assert "Signs it is working" in reading.text
+    # The buttons are the resources the page names, and each card leads back here.
+    navigation = {"⬅ Back", "Next ➡", "Back to the summary", "Main menu", "Words explained"}
+    named = [
+        title
+        for line in reading.text.splitlines()
+        if line.startswith("• ")
+        for title in line.split(": ", 1)[1].split("; ")
+    ]
+    buttons = [label for label in reading.labels if label not in navigation]
+    assert buttons
+    for label in buttons:  # a long title is cut on its button: compare the start
+        assert any(title.startswith(label.rstrip("…")) for title in named), label
+    await chat.tap(buttons[0])
+    assert "Back to where to look next" in chat.last.labels
+    await chat.tap("Back to where to look next")
     await chat.tap("Back to the summary")
     assert "Your ratings" in chat.last.text
 

@@ -205,8 +205,10 @@ async def test_a_team_of_four_rates_disagrees_agrees_shares_and_exports(
     await ann.tap(next(label for label in ann.last.labels if label.startswith("1. ")))
     await ann.tap("Team results")
     shared = await every_page(ann)
-    assert "2 (agreed)" in shared and "(median)" in shared
-    # Two raters only: a median and spread would give the other person's rating away.
+    # Three raters at most: a median or a spread beside Ann's own rating would give the others'
+    # away, so only the agreed rating shows, with no spread.
+    assert "2 (agreed) · yours: 1 — Commitment" in shared
+    assert "(median)" not in shared and "ratings from" not in shared
     assert "Too few ratings to show without giving away someone's own" in shared
     assert "Ben" not in shared and "Supervision" not in shared and "Olive" not in shared
 
@@ -503,4 +505,4 @@ async def test_results_wording_for_one_rater_and_for_agreement(team_bot: Running
     # Sharing now warns that statements with fewer than 3 ratings will show only agreements.
     await olive.tap("Back to the round")
     await olive.tap("Share results with the team")
-    assert "fewer than 3 ratings" in olive.last.text
+    assert "fewer than 4 ratings" in olive.last.text

@@ -76,3 +76,27 @@ def test_flagged_statements_come_first_otherwise_in_order() -> None:
 
 def test_the_default_round_name_names_the_month() -> None:
     assert default_round_name(WHEN) == "Workforce self-evaluation, December 2026"
+
+
+def test_shared_results_never_give_a_small_teams_ratings_away() -> None:
+    from bot.loading import load_guide
+    from bot.telegram import team_views
+    from storage.models import Round
+
+    guide = load_guide()
+    statement = guide.content.statements[0]
+    round_ = Round(1, "Leeds", "Round", (statement.id,), "open", True, "p-1", WHEN, None)
+    levels = guide.content.rating_labels()
+
+    def shared(*ratings: int, agreed: int | None = None) -> str:
+        agreement = AgreedRating(1, statement.id, agreed, None, "p-1", WHEN) if agreed else None
+        picture = StatementResult(
+            statement, tuple((f"p{n}", r) for n, r in enumerate(ratings)), (), agreement
+        )
+        return team_views.shared_results(
+            guide.texts, round_, [picture], {statement.id: ratings[0]}, levels
+        ).text
+
+    assert "ratings from" not in shared(1, 4, agreed=2) and "2 (agreed)" in shared(1, 4, agreed=2)
+    assert "Too few ratings" in shared(2, 3, 4)
+    assert "(median)" in shared(1, 2, 4, 5) and "ratings from 1 to 5" in shared(1, 2, 4, 5)

@@ -42,7 +42,7 @@ _ID = r"[a-z0-9][a-z0-9-]{0,47}"
 _MENU = re.compile(r"^m:([a-z]{1,12})$")
 _EVAL = re.compile(r"^e:(\d{1,10}):(\d{1,7}):(?:o\.([a-z0-9][a-z0-9-]{0,15})|([a-z]{1,8}))$")
 # A resource card remembers where it was opened from: a topic (t.ID) or a question (q).
-_RESOURCE = re.compile(rf"^r:({_ID})(?::(q|t\.{_ID}))?$")
+_RESOURCE = re.compile(rf"^r:({_ID})(?::(q|t\.{_ID}|s\.\d{{1,10}}))?$")
 _TOPIC = re.compile(rf"^t:({_ID})$")
 _INDICATORS = re.compile(rf"^i:({_ID})(?::(\d{{1,2}}))?$")
 _OUTCOMES = re.compile(r"^o:(\d{1,2})$")
@@ -112,6 +112,7 @@ class ResourcePress:
     resource_id: str
     topic_id: str | None = None  # opened from this topic: offer the way back to it
     from_question: bool = False  # opened under a question: put the question back after it
+    reading_of: int | None = None  # opened from an evaluation's reading: offer the way back
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,18 @@ def evaluation_action(evaluation_id: int, turn: int, action: str) -> str:
     return _checked(f"e:{evaluation_id}:{turn}:{action}")
 
 
-def resource(resource_id: str, *, topic_id: str | None = None, question: bool = False) -> str:
-    """Encode a button that opens a resource, remembering a topic or question it came from."""
+def resource(
+    resource_id: str,
+    *,
+    topic_id: str | None = None,
+    question: bool = False,
+    reading_of: int | None = None,
+) -> str:
+    """Encode a button that opens a resource, remembering where it was opened from."""
     if topic_id is not None:
         return _checked(f"r:{resource_id}:t.{topic_id}")
+    if reading_of is not None:
+        return _checked(f"r:{resource_id}:s.{reading_of}")
     return _checked(f"r:{resource_id}:q" if question else f"r:{resource_id}")
 
 
@@ -292,7 +301,8 @@ def parse(data: str | None) -> Press | None:
     if match := _RESOURCE.match(data):
         origin = match[2] or ""
         topic_id = origin[2:] if origin.startswith("t.") else None
-        return ResourcePress(match[1], topic_id, origin == "q")
+        reading_of = int(origin[2:]) if origin.startswith("s.") else None
+        return ResourcePress(match[1], topic_id, origin == "q", reading_of)
     if match := _TOPIC.match(data):
         return TopicPress(match[1])
     if match := _INDICATORS.match(data):

@@ -153,7 +153,12 @@ async def _route(
         return await evaluation.on_press(update, context, press)
     if isinstance(press, callbacks.ResourcePress):
         return await resources.open_resource(
-            update, context, press.resource_id, press.topic_id, press.from_question
+            update,
+            context,
+            press.resource_id,
+            press.topic_id,
+            press.from_question,
+            press.reading_of,
         )
     if isinstance(press, callbacks.TopicPress):
         return await resources.open_topic(update, context, press.topic_id)

@@ -86,6 +86,7 @@ async def open_resource(
     resource_id: str,
     topic_id: str | None = None,
     from_question: bool = False,
+    reading_of: int | None = None,
 ) -> str | None:
     """Show a resource's card, with the way back to where it was opened from."""
     found = services(context)
@@ -93,7 +94,8 @@ async def open_resource(
     if resource is None:
         return found.texts.plain("resource.not_found")
     topic = next((t for t in found.guide.content.topics if t.id == topic_id), None)
-    await send_screen(update, context, views.resource_card(found.texts, resource, topic))
+    screen = views.resource_card(found.texts, resource, topic, reading_of)
+    await send_screen(update, context, screen)
     if from_question:
         await evaluation.ask_again_if_active(update, context)
     return None

@@ -800,11 +800,7 @@ async def _share(
     found = services(context)
     shared = press.action in ("share", "shareyes")
     waiting = found.teams.still_rating(round_.id)
-    too_few = sum(
-        1
-        for r in found.teams.results(round_)
-        if r.agreed is None and r.raters < teamlib.MIN_SHARED_RATERS
-    )
+    too_few = sum(1 for r in found.teams.results(round_) if r.raters < teamlib.MIN_SHARED_RATERS)
     if press.action == "share" and (waiting or too_few):
         screen = team_views.share_confirm(found.texts, round_, waiting, too_few)
         await send_screen(update, context, screen)

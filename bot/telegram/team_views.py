@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from bot.content_model import Content, Statement
+from bot.glossary import visible
 from bot.team import MIN_SHARED_RATERS, Role, StatementResult, format_level, show_code, talk_first
 from bot.telegram import callbacks
 from bot.telegram.screens import Button, Screen
-from bot.telegram.views import back_to_menu, pages
+from bot.telegram.views import PAGE_LINE, SCREEN_LIMIT, back_to_menu, pages
 from bot.texts import Texts
 from storage.models import Member, Round
 
@@ -241,14 +242,27 @@ def results(
         finished=finished,
     )
     numbers = {r.statement.id: n for n, r in enumerate(results_, start=1)}
+    # A statement and its notes must fit on a page under the heading and its page line.
+    block_limit = SCREEN_LIMIT - len(visible(heading)) - PAGE_LINE - 4
     items = []
     for result in talk_first(results_):
         title = texts.html(
             "team.result_title", n=numbers[result.statement.id], title=result.statement.title
         )
-        items.append("\n".join([title, *_result_lines(texts, result, levels)]))
-        # Each note is its own item, so a statement with many notes can run on to the next page.
-        items += [texts.html("team.result_note", display_name=n, note=t) for n, t in result.notes]
+        block = "\n".join([title, *_result_lines(texts, result, levels)])
+        notes = [texts.html("team.result_note", display_name=n, note=t) for n, t in result.notes]
+        # A statement keeps its notes on its own page; a long run of notes goes on to the next
+        # page under the statement's title again, so no note seems to belong to another.
+        has_note = False
+        for note in notes:
+            candidate = f"{block}\n{note}"
+            if len(visible(candidate)) > block_limit and has_note:
+                items.append(block)
+                block = texts.html("team.result_continued", title=title) + "\n" + note
+            else:
+                block = candidate
+            has_note = True
+        items.append(block)
     split = pages(heading, items)
     page = min(max(page, 0), len(split) - 1)
     text = _paged_text(texts, heading, split, page)
@@ -270,8 +284,7 @@ def _paged_text(texts: Texts, heading: str, split: Sequence[Sequence[str]], page
     shown = heading
     if len(split) > 1:
         shown += "\n" + texts.html("page.of", n=page + 1, total=len(split))
-    # Notes sit right under their statement, not a blank line away.
-    body = "\n\n".join(split[page]).replace("\n\n   • ", "\n   • ")
+    body = "\n\n".join(split[page])
     return f"{shown}\n\n{body}"
 
 
@@ -354,13 +367,21 @@ def shared_results(
                 texts.html("team.shared_none_line", title=result.statement.title, mine=shown_mine)
             )
             continue
-        if result.agreed is None and result.raters < MIN_SHARED_RATERS:
-            # With one or two raters the median and spread would give away someone's rating.
-            lines.append(
-                texts.html(
+        if result.raters < MIN_SHARED_RATERS:
+            # With few raters a median or a spread, beside one's own rating, gives the others'
+            # away: show the agreed rating alone, or nothing.
+            if result.agreed is not None:
+                line = texts.html(
+                    "team.shared_agreed_only_line",
+                    title=result.statement.title,
+                    position=format_level(result.position),
+                    mine=shown_mine,
+                )
+            else:
+                line = texts.html(
                     "team.shared_too_few_line", title=result.statement.title, mine=shown_mine
                 )
-            )
+            lines.append(line)
             continue
         lines.append(
             texts.html(

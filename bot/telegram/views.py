@@ -344,12 +344,15 @@ def reading(
     split = pages(heading, items)
     page = min(max(page, 0), len(split) - 1)
     text = "\n\n".join([_page_heading(texts, heading, page, len(split)), *split[page]])
-    # The buttons are this page's statements' resources, most specific first.
+    # The buttons are the resources this page names, in the order it names them.
     start = sum(len(p) for p in split[:page])
     shown: list[Resource] = []
     for resources in per_item[start : start + len(split[page])]:
-        shown += [r for r in resources if r not in shown]
-    rows = [(Button(r.title, callbacks.resource(r.id)),) for r in shown[:READING_BUTTONS]]
+        shown += [r for r in resources[:READING_PER_STATEMENT] if r not in shown]
+    rows = [
+        (Button(r.title, callbacks.resource(r.id, reading_of=evaluation_id)),)
+        for r in shown[:READING_BUTTONS]
+    ]
     pager = _pager(
         texts, page, len(split), lambda n: callbacks.results(evaluation_id, "reading", n)
     )
@@ -440,7 +443,9 @@ def _date(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
-def resource_card(texts: Texts, resource: Resource, topic: Topic | None = None) -> Screen:
+def resource_card(
+    texts: Texts, resource: Resource, topic: Topic | None = None, reading_of: int | None = None
+) -> Screen:
     """Return a resource: title, publisher, summary, who it is for, where to find it."""
     publisher = (
         texts.html("resource.publisher_year", publisher=resource.publisher, year=resource.year)
@@ -461,11 +466,12 @@ def resource_card(texts: Texts, resource: Resource, topic: Topic | None = None) 
         )
     else:
         lines.append(texts.plain("resource.in_framework"))
-    back = (
-        Button(texts.label("topic.back", label=topic.label), callbacks.topic(topic.id))
-        if topic is not None
-        else Button(texts.plain("menu.topics"), callbacks.menu("topics"))
-    )
+    if topic is not None:
+        back = Button(texts.label("topic.back", label=topic.label), callbacks.topic(topic.id))
+    elif reading_of is not None:
+        back = Button(texts.plain("summary.reading_back"), callbacks.results(reading_of, "reading"))
+    else:
+        back = Button(texts.plain("menu.topics"), callbacks.menu("topics"))
     rows = (
         (Button(texts.plain("resource.share"), share=resource.title),),
         (back, Button(texts.plain("menu.main"), callbacks.menu("main"))),
