@@ -187,3 +187,9 @@ async def test_a_carer_whose_question_is_not_covered_is_told_where_to_turn(
 ) -> None:
     await chat.send("respite")
     assert "contact your council's adult social care team" in chat.last.text
+
+
+async def test_a_bare_number_with_nothing_waiting_is_not_a_search(chat: LocalChat) -> None:
+    await chat.send("7")
+    assert "Please tap a button" in chat.last.text
+    assert "Main menu" in chat.last.labels

@@ -477,7 +477,7 @@ async def test_joining_by_link_offers_easy_read_and_keeps_the_join(team_bot: Run
     assert "📖 Easy read" in sam.last.labels
     await sam.tap("📖 Easy read")
     assert any("Easy read is on" in m.text for m in sam.replies)
-    assert "Join a team self-evaluation" in sam.last.text
+    assert "Join your council's team" in sam.last.text  # the join screen, in easy read
     await sam.tap("Use “Sam”")
     assert "Number 1 of 7" in sam.last.text  # the easy-read flow
     await sam.tap(next(label for label in sam.last.labels if label.startswith("📝 2 ")))

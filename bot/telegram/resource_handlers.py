@@ -32,6 +32,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message = update.effective_message
     assert message is not None and message.text is not None
+    if message.text.strip().isdigit():
+        # A button number typed from habit, with no question waiting: not a search.
+        screen = Screen(
+            found.texts.plain("search.just_a_number"), (views.back_to_menu(found.texts),)
+        )
+        await send_screen(update, context, screen)
+        return
     if looks_like_code(message.text) and found.teams.check_code(message.text).round is not None:
         # A join code pasted on its own, without /join: open it rather than search for it.
         await team.open_code(update, context, message.text)

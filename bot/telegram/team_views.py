@@ -116,6 +116,8 @@ def join_intro(
     """Return what joining means and ask for the name the team will see."""
     names = ", ".join(m.display_name for m in organisers) or "—"
     key = "team.coorg_intro" if organiser else "team.join_intro"
+    if easy and not organiser:
+        key = "team.join_intro_easy"
     text = texts.html(key, name=round_.name, organisation=round_.organisation, organisers=names)
     rows: list[Row] = []
     if suggested.strip():
@@ -150,7 +152,8 @@ def round_screen(
         lines.append(texts.html("team.progress", joined=len(rating), finished=len(finished)))
         if waiting:
             names = ", ".join(f"{m.display_name} ({m.answered}/{total})" for m in waiting)
-            lines.append(texts.html("team.still_rating", names=names))
+            key = "team.still_rating" if round_.is_open else "team.did_not_finish"
+            lines.append(texts.html(key, names=names))
         else:
             lines.append(texts.plain("team.nobody_rating"))
         lines.append(texts.plain("team.shared_yes" if round_.shared else "team.shared_no"))
