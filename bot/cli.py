@@ -148,10 +148,7 @@ def _run_telegram(settings: Settings, stderr: TextIO) -> int:
 
 
 def _export(out: Path, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
-    if not settings.database.exists():
-        print(
-            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
-        )
+    if _missing_database(settings, stderr):
         return 1
     guide = load_guide(settings.content_dir, settings.flows_dir)
     titles, labels = guide.content.statement_titles(), guide.content.rating_labels()
@@ -175,10 +172,7 @@ def _export_round(
     if args.round is None:
         print("--kind summary needs --round ID (see 'workforce-guide rounds').", file=stderr)
         return 2
-    if not settings.database.exists():
-        print(
-            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
-        )
+    if _missing_database(settings, stderr):
         return 1
     from bot.team import Teams
 
@@ -201,10 +195,7 @@ def _export_round(
 
 
 def _rounds(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
-    if not settings.database.exists():
-        print(
-            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
-        )
+    if _missing_database(settings, stderr):
         return 1
     with Store.open(settings.database) as store:
         rounds = store.rounds()
@@ -228,10 +219,7 @@ def _rounds(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _dead_letters(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
-    if not settings.database.exists():
-        print(
-            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
-        )
+    if _missing_database(settings, stderr):
         return 1
     with Store.open(settings.database) as store:
         letters = store.dead_letters()
@@ -248,11 +236,16 @@ def _dead_letters(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
+def _missing_database(settings: Settings, stderr: TextIO) -> bool:
+    """Say where the database was looked for when it is not there (reading must not create it)."""
+    if settings.database.exists():
+        return False
+    print(f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr)
+    return True
+
+
 def _search_gaps(limit: int, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
-    if not settings.database.exists():
-        print(
-            f"No database at {settings.database}. Set WORKFORCE_GUIDE_DB to its path.", file=stderr
-        )
+    if _missing_database(settings, stderr):
         return 1
     with Store.open(settings.database) as store:
         gaps = store.search_gaps(limit)
