@@ -15,6 +15,7 @@ from bot.telegram import callbacks, team_views, views
 from bot.telegram.callbacks import EvaluationPress
 from bot.telegram.screens import Button, Screen, drop_buttons, edit, send_screen
 from bot.telegram.services import Services, participant, services
+from bot.typed_text import cleaned
 
 QUESTION_KINDS = ("choice", "rating", "text")
 
@@ -200,14 +201,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
     assert message is not None and message.text is not None
     prompt = found.evaluations.question(position)
     assert prompt is not None
-    if prompt.kind == "text" and message.text.strip().isdigit():
+    typed = cleaned(message.text)
+    if prompt.kind == "text" and typed.strip().isdigit():
         # "3" typed where words are wanted is a button number typed from habit, not a name.
         await drop_buttons(context.bot, message.chat_id, position.message_id)
         await send_screen(update, context, Screen(found.texts.plain("eval.looks_like_a_number")))
         await ask(update, context, who, position)
         return
     try:
-        moved, turn = found.evaluations.reply(who, position, engine.Type(message.text))
+        moved, turn = found.evaluations.reply(who, position, engine.Type(typed))
     except RoundClosedError:
         await drop_buttons(context.bot, message.chat_id, position.message_id)
         await _round_closed(update, context, position)
@@ -215,7 +217,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, position: 
     if turn.problem is not None:
         # Nothing was stored; say why and put the question (with its buttons) back in view.
         await drop_buttons(context.bot, message.chat_id, position.message_id)
-        await send_screen(update, context, Screen(_problem_text(found, turn, message.text)))
+        await send_screen(update, context, Screen(_problem_text(found, turn, typed)))
         await ask(update, context, who, position)
         return
     await _close_question(update, context, None, position, prompt, turn)

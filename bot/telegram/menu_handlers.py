@@ -16,6 +16,7 @@ from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
 from bot.telegram.screens import Screen, send_screen
 from bot.telegram.services import participant, services
+from bot.typed_text import addressed_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +77,12 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a command the bot does not have; leave alone one meant for another bot."""
     message = update.effective_message
-    if message is not None and _for_another_bot(message.text or "", context.bot.username):
+    if message is not None and addressed_elsewhere(message.text or "", context.bot.username):
         return
     texts = services(context).texts
     await send_screen(
         update, context, Screen(texts.plain("unknown_command"), (views.back_to_menu(texts),))
     )
-
-
-def _for_another_bot(text: str, username: str) -> bool:
-    """Tell whether a command is addressed to another bot, as in /evaluate@other_bot."""
-    command = text.split(maxsplit=1)[0] if text.strip() else ""
-    _, at, addressee = command.partition("@")
-    return bool(at) and addressee.casefold() != (username or "").casefold()
 
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

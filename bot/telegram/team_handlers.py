@@ -19,6 +19,7 @@ from bot.telegram import callbacks, team_views, views
 from bot.telegram import evaluation_handlers as evaluation
 from bot.telegram.screens import Button, Screen, edit, send_screen, send_to_chat
 from bot.telegram.services import Services, participant, services
+from bot.typed_text import addressed_elsewhere, cleaned
 from storage.models import Pending, Round
 
 log = logging.getLogger(__name__)
@@ -372,7 +373,7 @@ async def on_pending_text(
     found = services(context)
     message = update.effective_message
     assert message is not None and message.text is not None
-    text = message.text
+    text = cleaned(message.text)
     if pending.kind in (NEW_ORGANISATION, NEW_NAME, NEW_DISPLAY_NAME):
         await _setup_step(update, context, pending, text)
     elif pending.kind == NEW_STATEMENTS:
@@ -395,10 +396,32 @@ async def forget_pending(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Stop waiting for typed input once the person moves on with a command or the menu."""
     if update.effective_user is None:
         return
+    message = update.message
+    if message is not None and addressed_elsewhere(message.text or "", context.bot.username):
+        return  # a command for another bot is not the person moving on
     found = services(context)
     who = participant(update, context)
+    query = update.callback_query
+    if query is not None and not _moves_on(found, who, callbacks.parse(query.data)):
+        return  # a forged button, or one for someone else's data, does nothing at all
     if found.store.pending(who) is not None:
         found.store.clear_pending(who)
+
+
+def _moves_on(found: Services, who: str, press: callbacks.Press | None) -> bool:
+    """Tell whether a button takes the person somewhere (so the typed answer awaited is off)."""
+    if press is None:
+        return False
+    evaluation_id = None
+    moves = callbacks.EvaluationPress | callbacks.ResultsPress | callbacks.ContinuePress
+    if isinstance(press, moves):
+        evaluation_id = press.evaluation_id
+    if evaluation_id is not None:
+        evaluation = found.store.evaluation(evaluation_id)
+        return evaluation is not None and evaluation.participant_id == who
+    if isinstance(press, callbacks.TeamPress):
+        return found.teams.role(press.round_id, who) is not None
+    return True
 
 
 # -- the round screen and its buttons ----------------------------------------------------------
