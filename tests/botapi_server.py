@@ -16,6 +16,11 @@ only.
     server.user_sends("/start", user_id=2002, first_name="Ann")  # a second person
     server.wait_for_reply(has_buttons, chat_id=2002)  # only what Ann sees
     server.stop()
+
+getUpdates behaves as Telegram's does across a crash: an update stays queued, and is delivered
+again to every getUpdates, until one asks for a higher ``offset``. For kill tests, `hold` stops
+the next matching request in the server (before or after it takes effect) until the test has
+killed the bot, and `drop_waiting_polls` ends the long polls of a bot that was killed.
 """
 
 from __future__ import annotations
@@ -41,11 +46,12 @@ from bot.telegram.local_transport import (
     user_json,
 )
 
-__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "NoReply", "button_labels"]
+__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "Hold", "NoReply", "button_labels"]
 
 DEFAULT_USER_ID = 1001
 DEFAULT_FIRST_NAME = "Alex"
 MAX_LONG_POLL_SECONDS = 50.0
+MAX_HOLD_SECONDS = 60.0  # a hold nobody releases lets its request go (dropped) after this
 
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)/?$")
 # PTB sends string parameters as they are and everything else JSON-encoded; these parameters are
@@ -76,6 +82,48 @@ class NoReply(AssertionError):
     """The bot did not reply in time."""
 
 
+class _Dropped(Exception):
+    """The request is dropped unanswered: as if it never reached Telegram."""
+
+
+class Hold:
+    """One request stopped in the server until `release` (see `FakeBotApi.hold`)."""
+
+    def __init__(
+        self, method: str, *, after: bool, when: Callable[[Mapping[str, Any]], bool] | None
+    ) -> None:
+        self.method = method
+        self.after = after
+        self.when = when
+        self.reached = threading.Event()  # set when a request is held
+        self.params: dict[str, Any] = {}  # the held request's parameters
+        self.claimed = False  # a request matched it (it holds only one)
+        self._released = threading.Event()
+        self._proceed = False
+
+    def release(self, *, proceed: bool = False) -> None:
+        """Let the held request go on (``proceed``) or drop it unanswered (the default).
+
+        Dropped before it takes effect, the request never happened (a getUpdates confirms
+        nothing); dropped after, it took effect but its answer never reaches the bot.
+        """
+        self._proceed = proceed
+        self._released.set()
+
+    def matches(self, method: str, params: Mapping[str, Any], *, after: bool) -> bool:
+        """Tell whether this hold is for this request at this moment."""
+        if after != self.after or method.lower() != self.method.lower():
+            return False
+        return self.when is None or self.when(params)
+
+    def _block(self, params: Mapping[str, Any]) -> bool:
+        """Hold the calling request thread until released; tell whether to go on."""
+        self.params = dict(params)
+        self.reached.set()
+        released = self._released.wait(MAX_HOLD_SECONDS)
+        return released and self._proceed
+
+
 def button_labels(message: Mapping[str, Any]) -> list[str]:
     """Return the inline button labels of a Bot API Message dict, row after row."""
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
@@ -101,6 +149,15 @@ class FakeBotApi:
         self._stopping = False
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._holds: list[Hold] = []
+        self._poll_generation = 0  # drop_waiting_polls ends the long polls of older ones
+        # What getUpdates did, for kill tests: how often each update was handed out, how many
+        # non-empty batches went out, how many getUpdates arrived and how many wait right now.
+        self.deliveries: dict[int, int] = {}
+        self.batches_delivered = 0
+        self.polls = 0
+        self.waiting_polls = 0
+        self.last_activity = time.monotonic()  # the last call or non-empty batch (not a poll)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -123,7 +180,10 @@ class FakeBotApi:
         """Release pending long polls, stop serving and close the socket."""
         with self._changed:
             self._stopping = True
+            holds, self._holds = self._holds, []
             self._changed.notify_all()
+        for hold in holds:
+            hold.release()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()  # joins the request threads
@@ -159,15 +219,25 @@ class FakeBotApi:
         return update
 
     def user_taps(
-        self, label: str, *, user_id: int = DEFAULT_USER_ID, first_name: str = DEFAULT_FIRST_NAME
+        self,
+        label: str,
+        *,
+        user_id: int = DEFAULT_USER_ID,
+        first_name: str = DEFAULT_FIRST_NAME,
+        message_id: int | None = None,
     ) -> Message:
-        """Queue a tap on the newest bot message with a callback button so labelled."""
+        """Queue a tap on the newest bot message with a callback button so labelled.
+
+        With ``message_id``, the tap is on that message's button (as a person taps the
+        message in front of them), and fails if it has no such button.
+        """
         user = user_json(user_id, first_name)
         bot_id = self.telegram.bot_user["id"]
         messages = [
             message
             for message in self.telegram.chat_messages(user_id)
             if message.sender.get("id") == bot_id
+            and (message_id is None or message.message_id == message_id)
         ]
         for message in reversed(messages):
             button = message.find_button(label)
@@ -261,6 +331,71 @@ class FakeBotApi:
             and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))
         ]
 
+    # -- crashes: holding requests, what Telegram still keeps ----------------------------------
+
+    def hold(
+        self,
+        method: str,
+        *,
+        after: bool = False,
+        when: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> Hold:
+        """Stop the next ``method`` request (``when`` its parameters say so) until released.
+
+        The request is held before it takes effect, or with ``after`` once it has (a message
+        sent, a batch of updates picked) but before the bot gets the answer. Wait for
+        ``hold.reached``, kill the bot, then `Hold.release` it. A hold is used once.
+        """
+        hold = Hold(method, after=after, when=when)
+        with self._changed:
+            self._holds.append(hold)
+        return hold
+
+    def cancel_holds(self) -> None:
+        """Drop every hold not reached yet, and release (dropping) the ones that were."""
+        with self._changed:
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
+
+    def drop_waiting_polls(self) -> None:
+        """End, unanswered, every getUpdates waiting now (those of a bot that was killed)."""
+        with self._changed:
+            self._poll_generation += 1
+            self._changed.notify_all()
+
+    @property
+    def unconfirmed(self) -> list[int]:
+        """Return the ids of the updates queued and not confirmed yet, oldest first."""
+        with self._changed:
+            return [update["update_id"] for update in self._updates]
+
+    def would_confirm(self, params: Mapping[str, Any]) -> bool:
+        """Tell whether a getUpdates with these parameters confirms a queued update."""
+        offset = int(params.get("offset") or 0)
+        with self._changed:
+            return bool(offset) and any(u["update_id"] < offset for u in self._updates)
+
+    def _claim_hold(self, method: str, params: Mapping[str, Any], *, after: bool) -> Hold | None:
+        with self._changed:
+            for hold in self._holds:
+                if not hold.claimed and hold.matches(method, params, after=after):
+                    hold.claimed = True  # stays listed, so cancel_holds can still release it
+                    return hold
+        return None
+
+    def _held(self, method: str, params: Mapping[str, Any], *, after: bool) -> None:
+        """Hold the request if a hold asks for it; raise `_Dropped` if it is dropped."""
+        hold = self._claim_hold(method, params, after=after)
+        if hold is None:
+            return
+        proceed = hold._block(params)
+        with self._changed:
+            if hold in self._holds:
+                self._holds.remove(hold)
+        if not proceed:
+            raise _Dropped
+
     # -- serving -------------------------------------------------------------------------------
 
     def answer(
@@ -273,11 +408,24 @@ class FakeBotApi:
         """Answer one Bot API request: the HTTP status and the JSON body."""
         if token != self._token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        self._held(method, params, after=False)
         if method.lower() == "getupdates":
-            return 200, {"ok": True, "result": self._get_updates(params)}
+            updates = self._get_updates(params)
+            self._held(method, params, after=True)
+            if updates:
+                with self._changed:
+                    for update in updates:
+                        update_id = update["update_id"]
+                        self.deliveries[update_id] = self.deliveries.get(update_id, 0) + 1
+                    self.batches_delivered += 1
+                    self.last_activity = time.monotonic()
+                    self._changed.notify_all()
+            return 200, {"ok": True, "result": updates}
         status, body = self.telegram.dispatch(method, params, files)
         with self._changed:
+            self.last_activity = time.monotonic()
             self._changed.notify_all()
+        self._held(method, params, after=True)
         return status, body
 
     def _queue(self, update: Message) -> None:
@@ -292,16 +440,25 @@ class FakeBotApi:
         timeout = min(float(params.get("timeout") or 0), MAX_LONG_POLL_SECONDS)
         deadline = time.monotonic() + timeout
         with self._changed:
+            self.polls += 1
+            generation = self._poll_generation
             if offset:
-                # An offset confirms every update before it: Telegram forgets them.
+                # An offset confirms every update before it: Telegram forgets them. Until
+                # then an update is handed out again to every getUpdates, as Telegram does.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while True:
-                if self._updates or self._stopping:
-                    return self._updates[:limit]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return []
-                self._changed.wait(remaining)
+            self.waiting_polls += 1
+            try:
+                while True:
+                    if generation != self._poll_generation:
+                        raise _Dropped
+                    if self._updates or self._stopping:
+                        return self._updates[:limit]
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return []
+                    self._changed.wait(remaining)
+            finally:
+                self.waiting_polls -= 1
 
     def _no_reply_report(self, timeout: float, chat_id: int | None = None) -> str:
         where = "" if chat_id is None else f" in chat {chat_id}"
@@ -367,9 +524,13 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             else:
-                status, body = self.server.api.answer(
-                    match["token"], match["method"], params, files
-                )
+                try:
+                    status, body = self.server.api.answer(
+                        match["token"], match["method"], params, files
+                    )
+                except _Dropped:
+                    self.close_connection = True  # no answer: the bot sees the line go dead
+                    return
         payload = json.dumps(body).encode("utf-8")
         try:
             self.send_response(status, HTTPStatus(status).phrase)

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram import callbacks, views
@@ -137,7 +138,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             notice = await _route(update, context, press)
     finally:
         # Telegram shows a spinner until the tap is answered, so answer even after an error.
-        await query.answer(notice)
+        try:
+            await query.answer(notice)
+        except BadRequest as error:
+            # A tap handled again after a restart was answered the first time: Telegram says
+            # the query is too old. The work is done; there is nothing to tell the person.
+            log.info("could not answer a tap: %s", error.message)
 
 
 async def _route(
