@@ -167,6 +167,15 @@ class Content:
         """Return each rating level's name by value (a CSV export's rating_label)."""
         return {p.value: p.label for s in self.scales for p in s.points}
 
+    def signs_for_statement(self, statement_id: str) -> str:
+        """Return what would show a statement's practice is working: its indicators' titles."""
+        return "; ".join(
+            indicator.title
+            for group in self.indicator_groups
+            for indicator in group.indicators
+            if statement_id in indicator.statements
+        )
+
     def resources_for_statement(self, statement_id: str) -> tuple[Resource, ...]:
         """Return the resources tied to a statement, further reading first."""
         tied = [r for r in self.resources if statement_id in r.statements]

@@ -133,13 +133,8 @@ def engine_context(content: Content) -> Context:
 
 def _signs(content: Content, statement_id: str, label: str) -> str:
     """Say what would show a statement's good practice is working: the indicators for it."""
-    titles = [
-        indicator.title
-        for group in content.indicator_groups
-        for indicator in group.indicators
-        if statement_id in indicator.statements
-    ]
-    return label.format(signs="; ".join(titles)) if titles else ""
+    signs = content.signs_for_statement(statement_id)
+    return label.format(signs=signs) if signs else ""
 
 
 def statement_text(statement: Statement) -> str:

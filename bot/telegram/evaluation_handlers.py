@@ -319,11 +319,7 @@ async def _round_closed(
     found = services(context)
     round_ = found.evaluations.round_of(position)
     found.evaluations.pause(participant(update, context), position)
-    name = round_.name if round_ else ""
-    rows = (team_views.back_to_round(found.texts, round_.id),) if round_ else ()
-    await send_screen(
-        update, context, Screen(found.texts.html("team.round_closed", name=name), rows)
-    )
+    await send_screen(update, context, team_views.round_closed(found.texts, round_))
 
 
 def _question(found: Services, prompt: engine.Prompt, position: Position) -> Screen:

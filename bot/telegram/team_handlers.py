@@ -67,12 +67,9 @@ async def team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     found = services(context)
     who = participant(update, context)
     await evaluation.pause_if_active(update, context)
-    rounds = [(r, found.teams.role(r.id, who) or Role.PARTICIPANT) for r in _visible(found, who)]
+    visible = found.teams.visible_rounds(who)
+    rounds = [(r, found.teams.role(r.id, who) or Role.PARTICIPANT) for r in visible]
     await send_screen(update, context, team_views.team_home(found.texts, rounds))
-
-
-def _visible(found: Services, who: str) -> list[Round]:
-    return found.teams.visible_rounds(who)
 
 
 async def new_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -543,11 +540,7 @@ async def _rate(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Roun
 
 
 async def _round_closed(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round) -> None:
-    found = services(context)
-    text = found.texts.html("team.round_closed", name=round_.name)
-    await send_screen(
-        update, context, Screen(text, (team_views.back_to_round(found.texts, round_.id),))
-    )
+    await send_screen(update, context, team_views.round_closed(services(context).texts, round_))
 
 
 async def _mine(update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
-from bot.content_model import Content, Statement
+from bot.content_model import Statement
 from bot.glossary import visible
 from bot.team import MIN_SHARED_RATERS, Role, StatementResult, format_level, show_code, talk_first
 from bot.telegram import callbacks
@@ -510,6 +510,13 @@ def shared_notice(texts: Texts, round_: Round, organisers: str) -> Screen:
     return Screen(text, rows)
 
 
+def round_closed(texts: Texts, round_: Round | None) -> Screen:
+    """Say the round is closed, so answers can no longer change, with the way back to it."""
+    name = round_.name if round_ is not None else ""
+    rows = (back_to_round(texts, round_.id),) if round_ is not None else ()
+    return Screen(texts.html("team.round_closed", name=name), rows)
+
+
 def reminder(texts: Texts, round_: Round, organisers: str, answered: int, total: int) -> Screen:
     """Return the reminder a member gets, with Continue rating and Stop reminders."""
     text = texts.html(
@@ -540,9 +547,3 @@ def unfinished_choice(texts: Texts, items: Sequence[tuple[int, str, int, int]]) 
     ]
     rows.append(back_to_menu(texts))
     return Screen(texts.plain("eval.which"), tuple(rows))
-
-
-def statements_of(content: Content, round_: Round) -> tuple[Statement, ...]:
-    """Return the round's statements in content order."""
-    wanted = set(round_.statement_ids)
-    return tuple(s for s in content.statements if s.id in wanted)

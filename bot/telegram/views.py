@@ -336,7 +336,7 @@ def reading(
         names = "; ".join(r.title for r in first)
         title = (statement.easy_title or statement.title) if easy else statement.title
         line = texts.html("summary.reading_line", title=title, resources=names)
-        signs = signs_for(content, statement.id)
+        signs = content.signs_for_statement(statement.id)
         if signs:
             line += "\n" + texts.html("summary.signs", signs=signs)
         items.append(line)
@@ -397,17 +397,6 @@ def reading_for(content: Content, statement_id: str) -> tuple[Resource, ...]:
     first = statement.reading if statement is not None else ()
     chosen = [r for rid in first for r in tied if r.id == rid]
     return (*chosen, *(r for r in tied if r not in chosen))
-
-
-def signs_for(content: Content, statement_id: str) -> str:
-    """Return what would show a statement's good practice is working: its indicators' titles."""
-    titles = [
-        indicator.title
-        for group in content.indicator_groups
-        for indicator in group.indicators
-        if statement_id in indicator.statements
-    ]
-    return "; ".join(titles)
 
 
 def results_list(
