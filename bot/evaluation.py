@@ -77,6 +77,7 @@ class Evaluations:
         self.store = store
         self.guide = guide
         self._contexts: dict[tuple[str, ...], engine.Context] = {}
+        self._statement_ids: dict[int, tuple[str, ...]] = {}
 
     def statements(self, evaluation: Evaluation | None) -> tuple[Statement, ...]:
         """Return the statements an evaluation asks: a round's choice, or all of them."""
@@ -92,9 +93,13 @@ class Evaluations:
 
     def context(self, evaluation_id: int) -> engine.Context:
         """Return the engine context for an evaluation: its round's statements only."""
-        statements = self.statements(self.store.evaluation(evaluation_id))
-        key = tuple(s.id for s in statements)
-        if len(statements) == len(self.guide.content.statements):
+        # A round's statements never change once it exists, so an evaluation's are looked up
+        # once, not on every question of every update.
+        key = self._statement_ids.get(evaluation_id)
+        if key is None:
+            statements = self.statements(self.store.evaluation(evaluation_id))
+            key = self._statement_ids[evaluation_id] = tuple(s.id for s in statements)
+        if len(key) == len(self.guide.content.statements):
             return self.guide.context
         if key not in self._contexts:
             base = self.guide.context
@@ -158,6 +163,8 @@ class Evaluations:
             evaluation_id = self.store.start_evaluation(
                 participant, organisation, round_id=round_.id if round_ else None
             )
+            # SQLite may reuse the id of an evaluation deleted by /forget: forget what it held.
+            self._statement_ids.pop(evaluation_id, None)
             context = self.context(evaluation_id)
             flow = self.guide.evaluation_flow(self.easy_read(participant))
             turn = engine.start(flow, context, remembered)
