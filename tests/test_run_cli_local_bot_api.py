@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def test_run_answers_start_and_a_menu_tap(server: FakeBotApi, tmp_path: Path) -> None:
+@contextmanager
+def bot_process(
+    server: FakeBotApi, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], tuple[Path, Path]]]:
+    """Run the real `run` against the local Bot API, its output kept in files; Ctrl-C it after."""
     stdout_path, stderr_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    logs = (stdout_path, stderr_path)
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
@@ -100,22 +104,25 @@ def test_run_answers_start_and_a_menu_tap(server: FakeBotApi, tmp_path: Path) ->
             stderr=stderr,
         )
         try:
-            server.user_sends("/start")
-            menu = wait_for_reply(
-                server, process, logs, lambda message: bool(button_labels(message))
-            )
-            assert "Self-evaluation" in button_labels(menu), f"menu buttons: {button_labels(menu)}"
-
-            server.user_taps("Self-evaluation")
-            answer = wait_for_reply(server, process, logs)
-
-            assert answer.get("text") or answer.get("caption") or answer.get("document")
-            assert server.wait_until(
-                lambda: not server.telegram.unanswered_callback_queries, timeout=5
-            ), "the bot never answered the callback query of the tap"
-            assert not server.telegram.refusals, [c.error for c in server.telegram.refusals]
+            yield process, (stdout_path, stderr_path)
         finally:
             stop(process)
+
+
+def test_run_answers_start_and_a_menu_tap(server: FakeBotApi, tmp_path: Path) -> None:
+    with bot_process(server, tmp_path) as (process, logs):
+        server.user_sends("/start")
+        menu = wait_for_reply(server, process, logs, lambda message: bool(button_labels(message)))
+        assert "Self-evaluation" in button_labels(menu), f"menu buttons: {button_labels(menu)}"
+
+        server.user_taps("Self-evaluation")
+        answer = wait_for_reply(server, process, logs)
+
+        assert answer.get("text") or answer.get("caption") or answer.get("document")
+        assert server.wait_until(
+            lambda: not server.telegram.unanswered_callback_queries, timeout=5
+        ), "the bot never answered the callback query of the tap"
+        assert not server.telegram.refusals, [c.error for c in server.telegram.refusals]
     output = read_output(*logs)
 
     # A plain boolean, so that a failure does not print the output (and the token) again.

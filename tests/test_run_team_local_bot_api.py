@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,12 +18,10 @@ from bot.team import show_code
 from tests.botapi_server import FakeBotApi, NoReply, button_labels
 from tests.test_run_cli_local_bot_api import (
     BOT_TOKEN,
-    REPO,
     TOKEN_SECRET,
-    bot_environment,
+    bot_process,
     read_output,
     redacted,
-    stop,
 )
 
 Message = dict[str, Any]
@@ -157,111 +154,97 @@ def create_round(chats: Chats) -> str:
 
 def test_a_team_round_over_http_with_three_people(server: FakeBotApi, tmp_path: Path) -> None:
     """Create, join two ways, disagree, see results and chart, remind, export: all over HTTP."""
-    stdout_path, stderr_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    logs = (stdout_path, stderr_path)
-    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
-            cwd=REPO,
-            env=bot_environment(server.base_url, tmp_path / "guide.db"),
-            stdout=stdout,
-            stderr=stderr,
-        )
+    with bot_process(server, tmp_path) as (process, logs):
         chats = Chats(server, process, logs)
-        try:
-            code = create_round(chats)
+        code = create_round(chats)
 
-            # Ann opens the join link (Telegram sends "/start CODE") and types her own name.
-            chats.send(ANN, f"/start {code}")
-            chats.expect(ANN, contains("Join a team self-evaluation", "Olive", button="Use “Ann”"))
-            chats.send(ANN, "Ann P (expert by experience)")
-            chats.expect(ANN, contains(f"Statement 1 of {STATEMENTS}", button=LEVELS[0]))
-            summary = chats.rate(ANN, ANN_LEVELS)
-            assert f"You rated {STATEMENTS} of {STATEMENTS}" in summary["text"]
+        # Ann opens the join link (Telegram sends "/start CODE") and types her own name.
+        chats.send(ANN, f"/start {code}")
+        chats.expect(ANN, contains("Join a team self-evaluation", "Olive", button="Use “Ann”"))
+        chats.send(ANN, "Ann P (expert by experience)")
+        chats.expect(ANN, contains(f"Statement 1 of {STATEMENTS}", button=LEVELS[0]))
+        summary = chats.rate(ANN, ANN_LEVELS)
+        assert f"You rated {STATEMENTS} of {STATEMENTS}" in summary["text"]
 
-            # Ben types the code and takes his Telegram name; he rates five, then pauses.
-            chats.send(BEN, f"/join {code}")
-            chats.expect(BEN, contains("Join a team self-evaluation", button="Use “Ben”"))
-            chats.tap(BEN, "Use “Ben”")
-            chats.expect(BEN, contains(f"Statement 1 of {STATEMENTS}", button=LEVELS[0]))
-            chats.rate(BEN, BEN_LEVELS[:BEN_RATES_BEFORE_PAUSE])
-            chats.tap(BEN, "Pause")
-            chats.expect(BEN, contains("Paused"))
+        # Ben types the code and takes his Telegram name; he rates five, then pauses.
+        chats.send(BEN, f"/join {code}")
+        chats.expect(BEN, contains("Join a team self-evaluation", button="Use “Ben”"))
+        chats.tap(BEN, "Use “Ben”")
+        chats.expect(BEN, contains(f"Statement 1 of {STATEMENTS}", button=LEVELS[0]))
+        chats.rate(BEN, BEN_LEVELS[:BEN_RATES_BEFORE_PAUSE])
+        chats.tap(BEN, "Pause")
+        chats.expect(BEN, contains("Paused"))
 
-            # The organiser's round screen shows who is where, by chosen name.
-            chats.tap(OLIVE, "Open the round")
-            chats.expect(
-                OLIVE,
-                contains(
-                    "2 joined to rate · 1 finished",
-                    f"Still rating: Ben ({BEN_RATES_BEFORE_PAUSE}/{STATEMENTS})",
-                    button="Results",
-                ),
-            )
+        # The organiser's round screen shows who is where, by chosen name.
+        chats.tap(OLIVE, "Open the round")
+        chats.expect(
+            OLIVE,
+            contains(
+                "2 joined to rate · 1 finished",
+                f"Still rating: Ben ({BEN_RATES_BEFORE_PAUSE}/{STATEMENTS})",
+                button="Results",
+            ),
+        )
 
-            # Results: the statement 1 and 4 apart comes first, and only it is flagged.
-            chats.tap(OLIVE, "Results")
-            results = chats.expect(OLIVE, contains("Results:", button="Chart"))["text"]
-            first_section = results.split("\n\n")[1]
-            assert first_section.startswith(FLAGGED), results
-            assert "Talk about this one: ratings go from 1 to 4" in first_section, results
-            assert results.count("Talk about this one") == 1, results
+        # Results: the statement 1 and 4 apart comes first, and only it is flagged.
+        chats.tap(OLIVE, "Results")
+        results = chats.expect(OLIVE, contains("Results:", button="Chart"))["text"]
+        first_section = results.split("\n\n")[1]
+        assert first_section.startswith(FLAGGED), results
+        assert "Talk about this one: ratings go from 1 to 4" in first_section, results
+        assert results.count("Talk about this one") == 1, results
 
-            # The chart arrives as a photo upload: PNG bytes, in the organiser's chat.
-            chats.tap(OLIVE, "Chart")
-            picture = chats.expect(OLIVE, lambda message: "photo" in message)
-            photos = server.uploads("sendPhoto", chat_id=OLIVE.user_id)
-            assert len(photos) == 1 and photos[0].content.startswith(PNG_SIGNATURE)
-            assert "Back to the round" in button_labels(picture)
+        # The chart arrives as a photo upload: PNG bytes, in the organiser's chat.
+        chats.tap(OLIVE, "Chart")
+        picture = chats.expect(OLIVE, lambda message: "photo" in message)
+        photos = server.uploads("sendPhoto", chat_id=OLIVE.user_id)
+        assert len(photos) == 1 and photos[0].content.startswith(PNG_SIGNATURE)
+        assert "Back to the round" in button_labels(picture)
 
-            # A reminder goes to Ben only, sent by the job queue in the background.
-            chats.tap(OLIVE, "Back to the round")
-            chats.expect(OLIVE, contains(button="Remind those still rating"))
-            chats.tap(OLIVE, "Remind those still rating")
-            chats.expect(OLIVE, contains("Reminding 1 now: Ben."))
-            reminder = chats.expect(BEN, contains("A reminder from Olive"))
-            answered = f"You've answered {BEN_RATES_BEFORE_PAUSE} of {STATEMENTS}"
-            assert answered in reminder["text"], reminder["text"]
-            assert {"Continue rating", "Stop reminders"} <= set(button_labels(reminder))
+        # A reminder goes to Ben only, sent by the job queue in the background.
+        chats.tap(OLIVE, "Back to the round")
+        chats.expect(OLIVE, contains(button="Remind those still rating"))
+        chats.tap(OLIVE, "Remind those still rating")
+        chats.expect(OLIVE, contains("Reminding 1 now: Ben."))
+        reminder = chats.expect(BEN, contains("A reminder from Olive"))
+        answered = f"You've answered {BEN_RATES_BEFORE_PAUSE} of {STATEMENTS}"
+        assert answered in reminder["text"], reminder["text"]
+        assert {"Continue rating", "Stop reminders"} <= set(button_labels(reminder))
 
-            # Ben carries on from the reminder and finishes.
-            chats.tap(BEN, "Continue rating")
-            first = BEN_RATES_BEFORE_PAUSE + 1
-            chats.expect(BEN, contains(f"Statement {first} of {STATEMENTS}", button=LEVELS[0]))
-            chats.rate(BEN, BEN_LEVELS[BEN_RATES_BEFORE_PAUSE:], first=first)
+        # Ben carries on from the reminder and finishes.
+        chats.tap(BEN, "Continue rating")
+        first = BEN_RATES_BEFORE_PAUSE + 1
+        chats.expect(BEN, contains(f"Statement {first} of {STATEMENTS}", button=LEVELS[0]))
+        chats.rate(BEN, BEN_LEVELS[BEN_RATES_BEFORE_PAUSE:], first=first)
 
-            # Export: the ratings CSV and the summary CSV (and the chart again).
-            chats.tap(OLIVE, "Back to the round")
-            chats.expect(OLIVE, contains("2 joined to rate · 2 finished"))
-            chats.tap(OLIVE, "Export CSV and chart")
-            chats.expect(OLIVE, lambda message: "document" in message)
-            chats.expect(OLIVE, lambda message: "document" in message)
-            chats.expect(OLIVE, contains(button="Back to the round"))
-            ratings_csv, summary_csv = server.uploads("sendDocument", chat_id=OLIVE.user_id)
-            assert "ratings" in ratings_csv.name and ratings_csv.name.endswith(".csv")
-            assert "summary" in summary_csv.name and summary_csv.name.endswith(".csv")
-            ratings = list(csv.DictReader(io.StringIO(ratings_csv.content.decode("utf-8-sig"))))
-            assert {row["name"] for row in ratings} == {"Ann P (expert by experience)", "Ben"}
-            assert len(ratings) == 2 * STATEMENTS
-            summary_rows = list(
-                csv.DictReader(io.StringIO(summary_csv.content.decode("utf-8-sig")))
-            )
-            flagged = [row["statement_id"] for row in summary_rows if row["flagged"] == "yes"]
-            assert flagged == ["strengths-based-culture"], summary_rows
+        # Export: the ratings CSV and the summary CSV (and the chart again).
+        chats.tap(OLIVE, "Back to the round")
+        chats.expect(OLIVE, contains("2 joined to rate · 2 finished"))
+        chats.tap(OLIVE, "Export CSV and chart")
+        chats.expect(OLIVE, lambda message: "document" in message)
+        chats.expect(OLIVE, lambda message: "document" in message)
+        chats.expect(OLIVE, contains(button="Back to the round"))
+        ratings_csv, summary_csv = server.uploads("sendDocument", chat_id=OLIVE.user_id)
+        assert "ratings" in ratings_csv.name and ratings_csv.name.endswith(".csv")
+        assert "summary" in summary_csv.name and summary_csv.name.endswith(".csv")
+        ratings = list(csv.DictReader(io.StringIO(ratings_csv.content.decode("utf-8-sig"))))
+        assert {row["name"] for row in ratings} == {"Ann P (expert by experience)", "Ben"}
+        assert len(ratings) == 2 * STATEMENTS
+        summary_rows = list(csv.DictReader(io.StringIO(summary_csv.content.decode("utf-8-sig"))))
+        flagged = [row["statement_id"] for row in summary_rows if row["flagged"] == "yes"]
+        assert flagged == ["strengths-based-culture"], summary_rows
 
-            # Ann had finished, so she was never reminded (the jobs are long done by now).
-            reminded = [m.chat_id for m in server.messages if "A reminder from" in (m.text or "")]
-            assert reminded == [BEN.user_id], reminded
+        # Ann had finished, so she was never reminded (the jobs are long done by now).
+        reminded = [m.chat_id for m in server.messages if "A reminder from" in (m.text or "")]
+        assert reminded == [BEN.user_id], reminded
 
-            # Every tap was answered (no endless spinner), and Telegram refused nothing.
-            assert server.wait_until(
-                lambda: not server.telegram.unanswered_callback_queries, timeout=5
-            ), f"unanswered callback queries: {server.telegram.unanswered_callback_queries}"
-            assert not server.telegram.refusals, [
-                (call.method, call.error) for call in server.telegram.refusals
-            ]
-        finally:
-            stop(process)
+        # Every tap was answered (no endless spinner), and Telegram refused nothing.
+        assert server.wait_until(
+            lambda: not server.telegram.unanswered_callback_queries, timeout=5
+        ), f"unanswered callback queries: {server.telegram.unanswered_callback_queries}"
+        assert not server.telegram.refusals, [
+            (call.method, call.error) for call in server.telegram.refusals
+        ]
     output = read_output(*logs)
 
     # A plain boolean, so that a failure does not print the output (and the token) again.
