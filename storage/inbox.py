@@ -146,3 +146,23 @@ class InboxVerbs:
                 [to_text(now - older_than)],
             )
         return cursor.rowcount
+
+    def note_undelivered(self, chat_id: int) -> None:
+        """Remember that a reply to this chat could not be delivered (kept until cleared)."""
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT OR IGNORE INTO undelivered (chat_id, since) VALUES (?, ?)",
+                [chat_id, self._now()],
+            )
+
+    def undelivered(self) -> list[tuple[int, datetime]]:
+        """Return the chats still owed a "that did not reach you" notice, oldest first."""
+        rows = self.db.execute(
+            "SELECT chat_id, since FROM undelivered ORDER BY since, chat_id"
+        ).fetchall()
+        return [(int(row[0]), from_text(row[1])) for row in rows]
+
+    def clear_undelivered(self, chat_id: int) -> None:
+        """Forget that a chat is owed a notice (it was told, or can no longer be)."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM undelivered WHERE chat_id = ?", [chat_id])

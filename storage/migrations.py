@@ -157,3 +157,14 @@ def update_inbox(db: Database) -> None:
     ]
     for sql in statements:
         db.execute(sql)
+
+
+@migrations(name="0005_undelivered_notices")
+def undelivered_notices(db: Database) -> None:
+    """Remember chats a reply could not reach, to tell them once Telegram answers again."""
+    db.execute(
+        """CREATE TABLE undelivered (
+            chat_id INTEGER PRIMARY KEY,
+            since TEXT NOT NULL
+        )"""
+    )

@@ -47,6 +47,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# An update (in ``raw``) sent by participant :p: its payload's sender or private chat is them.
+_SENT_BY = (
+    "EXISTS (SELECT 1 FROM json_each(raw) AS part WHERE json_valid(part.value) AND "
+    "CAST(COALESCE(json_extract(part.value, '$.from.id'), "
+    "json_extract(part.value, '$.chat.id')) AS TEXT) = "
+    "(SELECT user_key FROM participants WHERE id = :p))"
+)
+
+
 class Store(RoundVerbs, InboxVerbs):
     """Keep participants, evaluations, answers, positions and team rounds in SQLite."""
 
@@ -177,10 +186,19 @@ class Store(RoundVerbs, InboxVerbs):
                 "DELETE FROM positions WHERE participant_id = :p",
                 "DELETE FROM memberships WHERE participant_id = :p",
                 "DELETE FROM pending_inputs WHERE participant_id = :p",
+                # A private chat's id is the person's Telegram id, kept as user_key.
+                "DELETE FROM undelivered WHERE CAST(chat_id AS TEXT) = "
+                "(SELECT user_key FROM participants WHERE id = :p)",
+                # The messages they sent, kept a few days to recognise repeats: the ids stay
+                # (a repeat is still recognised), what they wrote goes. Updates still waiting
+                # to be handled keep theirs, or they could not be handled.
+                f"UPDATE updates SET raw = '{{}}' WHERE (done = 1 OR update_id = :u) "
+                f"AND {_SENT_BY}",
+                f"UPDATE dead_letters SET raw = '{{}}' WHERE {_SENT_BY}",
                 "UPDATE participants SET user_key = 'forgotten:' || id, organisation = NULL "
                 "WHERE id = :p",
             ):
-                self.db.execute(sql, {"p": participant_id})
+                self.db.execute(sql, {"p": participant_id, "u": CURRENT_UPDATE.get()})
         return closed
 
     # -- evaluations -------------------------------------------------------------------------

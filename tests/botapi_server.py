@@ -21,15 +21,20 @@ getUpdates behaves as Telegram's does across a crash: an update stays queued, an
 again to every getUpdates, until one asks for a higher ``offset``. For kill tests, `hold` stops
 the next matching request in the server (before or after it takes effect) until the test has
 killed the bot, and `drop_waiting_polls` ends the long polls of a bot that was killed.
+setWebhook and deleteWebhook calls are recorded in `webhook_calls` (for `run --webhook`, whose
+test posts the updates to the bot itself, as Telegram does).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
@@ -46,7 +51,7 @@ from bot.telegram.local_transport import (
     user_json,
 )
 
-__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "Hold", "NoReply", "button_labels"]
+__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "Faults", "Hold", "NoReply", "button_labels"]
 
 DEFAULT_USER_ID = 1001
 DEFAULT_FIRST_NAME = "Alex"
@@ -72,6 +77,7 @@ _STRING_PARAMS = frozenset(
         "photo",
         "business_connection_id",
         "message_effect_id",
+        "secret_token",
     }
 )
 
@@ -84,6 +90,41 @@ class NoReply(AssertionError):
 
 class _Dropped(Exception):
     """The request is dropped unanswered: as if it never reached Telegram."""
+
+
+@dataclass
+class Faults:
+    """Seeded faults on a share of Bot API calls, as Telegram has on a bad day.
+
+    Each call is hit with probability ``rate`` by one of ``kinds``: "429" (Too Many Requests
+    with ``retry_after``), "500" and "502" (server errors), "slow" (answered after a pause
+    shorter than a client's read timeout) and "drop" (the connection closes unanswered: before
+    the call takes effect, or after it, so only its answer is lost). `injected` counts them.
+    """
+
+    rate: float
+    seed: int = 0
+    poll_rate: float | None = None  # for getUpdates, if not ``rate``
+    kinds: tuple[str, ...] = ("429", "500", "502", "slow", "drop")
+    retry_after: int = 1
+    slow: tuple[float, float] = (0.2, 0.8)
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def pick(self, method: str) -> tuple[str, bool] | None:
+        """Choose this call's fault, if any, and whether it strikes after the call took effect."""
+        polling = method.lower() == "getupdates"
+        rate = self.poll_rate if polling and self.poll_rate is not None else self.rate
+        with self._lock:
+            if self._rng.random() >= rate:
+                return None
+            kind = self._rng.choice(self.kinds)
+            after = kind == "drop" and not polling and self._rng.random() < 0.5
+            self.injected[f"{kind}{' after' if after else ''}"] += 1
+            return kind, after
 
 
 class Hold:
@@ -151,6 +192,7 @@ class FakeBotApi:
         self._thread: threading.Thread | None = None
         self._holds: list[Hold] = []
         self._poll_generation = 0  # drop_waiting_polls ends the long polls of older ones
+        self.webhook_calls: list[dict[str, Any]] = []  # setWebhook / deleteWebhook, in order
         # What getUpdates did, for kill tests: how often each update was handed out, how many
         # non-empty batches went out, how many getUpdates arrived and how many wait right now.
         self.deliveries: dict[int, int] = {}
@@ -158,6 +200,8 @@ class FakeBotApi:
         self.polls = 0
         self.waiting_polls = 0
         self.last_activity = time.monotonic()  # the last call or non-empty batch (not a poll)
+        self.faults: Faults | None = None  # set to make a share of calls fail (see Faults)
+        self.blocked: set[int] = set()  # users who blocked the bot: sends to them get 403
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -408,7 +452,21 @@ class FakeBotApi:
         """Answer one Bot API request: the HTTP status and the JSON body."""
         if token != self._token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        webhook_answer = self._webhook_call(method, params)
+        if webhook_answer is not None:
+            return webhook_answer
         self._held(method, params, after=False)
+        fault = self.faults.pick(method) if self.faults is not None else None
+        if fault is not None and not fault[1]:
+            refused = self._fault_before(fault[0])
+            if refused is not None:
+                return refused
+        if self._blocked(method, params):
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
         if method.lower() == "getupdates":
             updates = self._get_updates(params)
             self._held(method, params, after=True)
@@ -426,7 +484,51 @@ class FakeBotApi:
             self.last_activity = time.monotonic()
             self._changed.notify_all()
         self._held(method, params, after=True)
+        if fault is not None and fault[1]:
+            raise _Dropped  # it took effect; only the answer is lost on the way back
         return status, body
+
+    def _fault_before(self, kind: str) -> tuple[int, dict[str, Any]] | None:
+        """Fail a call before it takes effect, or slow it down (then None: it goes on)."""
+        assert self.faults is not None
+        if kind == "429":
+            wait = self.faults.retry_after
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
+        if kind in ("500", "502"):
+            phrase = HTTPStatus(int(kind)).phrase
+            return int(kind), {"ok": False, "error_code": int(kind), "description": phrase}
+        if kind == "slow":
+            time.sleep(random.uniform(*self.faults.slow))
+            return None
+        assert kind == "drop", kind
+        raise _Dropped
+
+    def _blocked(self, method: str, params: Mapping[str, Any]) -> bool:
+        name = method.lower()
+        if not self.blocked or not name.startswith(("send", "edit", "copy", "forward")):
+            return False
+        chat_id = params.get("chat_id")
+        return isinstance(chat_id, int | str) and str(chat_id) in {str(b) for b in self.blocked}
+
+    def _webhook_call(
+        self, method: str, params: Mapping[str, Any]
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Record setWebhook and deleteWebhook calls; answer setWebhook (None: go on as usual)."""
+        if method.lower() not in ("setwebhook", "deletewebhook"):
+            return None
+        with self._changed:
+            self.webhook_calls.append({"method": method, **params})
+            self._changed.notify_all()
+        if method.lower() == "deletewebhook":
+            return None  # answered like any other call (LocalTelegram knows it)
+        with self._changed:
+            self.last_activity = time.monotonic()
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
 
     def _queue(self, update: Message) -> None:
         with self._changed:
@@ -514,6 +616,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             try:
                 params, files = self._read_parameters(url.query)
+            except _Dropped:
+                self.close_connection = True
+                return
             except ValueError as error:
                 status, body = (
                     400,
@@ -547,6 +652,9 @@ class _Handler(BaseHTTPRequestHandler):
         files: dict[str, UploadedFile] = {}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-request (a killed bot): Telegram never sees the call.
+            raise _Dropped
         content_type = self.headers.get("Content-Type", "")
         if not body:
             return params, files

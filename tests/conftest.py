@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from bot.telegram.local_chat import LocalChat
 from bot.telegram.local_transport import LocalTelegram
 from storage import Store
 from tests.fixed_clock import FixedClock
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Opt in to timedelta durations as the CLI does (PTB warns on each 429 otherwise)."""
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +55,9 @@ async def running_bot(
     Pass the previous run's ``transport`` to restart: Telegram keeps the chat while we are down.
     """
     transport = transport or LocalTelegram()
-    settings = settings or Settings(database=database)
+    # No flood limit or send rate: the tests send far faster than any person (see
+    # test_flood_limit and test_delivery_faults for those).
+    settings = settings or Settings(database=database, flood=None, sends_per_second=0)
     with Store.open(database) as store:
         application = build_application(settings, guide=guide, store=store, request=transport)
         async with application:

@@ -71,7 +71,12 @@ async def test_help_and_privacy_commands(chat: LocalChat) -> None:
     await chat.send("/help")
     assert "/evaluate" in chat.last.text
     await chat.send("/privacy")
-    assert "Your Telegram account number (not your phone number)" in chat.last.text
+    privacy = chat.last.text
+    # What is kept, why, and for how long; and how to delete it.
+    assert "Your Telegram number (not your phone number)" in privacy
+    assert "Each message you send, for 8 days" in privacy
+    assert "Kept until you delete" in privacy
+    assert "/forget" in privacy
 
 
 async def test_unknown_commands_get_a_clear_reply(chat: LocalChat) -> None:
@@ -111,7 +116,7 @@ async def test_the_token_never_appears_in_logs(database: Path, guide: Guide) -> 
     root = logging.getLogger()
     root.handlers[0].setStream(captured)  # type: ignore[attr-defined]
     try:
-        settings = Settings(token=TOKEN, database=database)
+        settings = Settings(token=TOKEN, database=database, flood=None, sends_per_second=0)
         async with running_bot(database, guide, settings=settings) as running:
             chat = running.chat()
             await chat.send("/start")

@@ -25,7 +25,9 @@ CODE = re.compile(r"start=([0-9a-z]+)")
 @pytest.fixture
 async def team_bot(database: Path, guide: Guide) -> AsyncIterator[RunningBot]:
     """Run the bot with its job queue started (reminders are jobs), Eve as admin."""
-    settings = Settings(database=database, admins=frozenset({str(EVE)}))
+    settings = Settings(
+        database=database, admins=frozenset({str(EVE)}), flood=None, sends_per_second=0
+    )
     async with running_bot(database, guide, settings) as running:
         await running.application.start()  # type: ignore[attr-defined]
         try:

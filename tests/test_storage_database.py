@@ -58,6 +58,7 @@ def test_migrations_are_applied_once(tmp_path: Path) -> None:
             "0002_team_rounds",
             "0003_reading_preference",
             "0004_update_inbox",
+            "0005_undelivered_notices",
         ]
         assert migrations.pending(store.db) == []
         assert store.organisation(participant) == "Leeds"

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
+from telegram.error import Forbidden
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -17,6 +18,7 @@ from telegram.ext import (
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
@@ -33,8 +35,11 @@ from bot.telegram import menu_handlers as menu
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
+from bot.telegram.delivery import RetryingLimiter, is_undelivered, start_notices
 from bot.telegram.durable import DurableApplication, InboxRequest, handle_waiting
+from bot.telegram.flood import GATE_KEY, FloodGate, hold_back_floods
 from bot.telegram.help_views import explain_words
+from bot.telegram.ordering import PerPersonOrder
 from bot.telegram.screens import DRESS_KEY
 from bot.telegram.services import SERVICES_KEY, Services, services
 from storage import Store
@@ -90,6 +95,10 @@ def build_application(
     # Every update is kept in the store as it arrives, before Telegram is told it came.
     fetcher = request if request is not None else HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(InboxRequest(fetcher, store))
+    # Telegram's flood limits, 429s waited out, and calls that fail on the way tried again.
+    builder = builder.rate_limiter(RetryingLimiter(overall_max_rate=settings.sends_per_second))  # type: ignore[arg-type]
+    # Different people's updates side by side; each person's strictly in order.
+    builder = builder.concurrent_updates(PerPersonOrder())
     builder = builder.post_init(_start)
     if owns_store:
 
@@ -111,6 +120,8 @@ def build_application(
     )
     found = application.bot_data[SERVICES_KEY]
     application.bot_data[DRESS_KEY] = partial(explain_words, found.texts, found.glossary)
+    if settings.flood is not None:
+        application.bot_data[GATE_KEY] = FloodGate(settings.flood)
     _add_handlers(application)
     return application
 
@@ -134,6 +145,8 @@ def _add_handlers(application: BotApplication) -> None:
         "easyread": reading.switch_reading,
         "forget": reading.forget_command,
     }
+    # One person flooding the bot is held back before anything else is done for them.
+    application.add_handler(TypeHandler(Update, hold_back_floods), -3)
     # An edited message must never count as a new answer or command: it stops here, first.
     application.add_handler(MessageHandler(filters.UpdateType.EDITED, menu.edited_message), -2)
     # Moving on with a command or the menu ends any typed input the team screens waited for;
@@ -165,6 +178,7 @@ async def _start(application: BotApplication) -> None:
     """Before polling: publish the command menu, then handle what was left from a stop."""
     await _set_commands(application)
     await handle_waiting(application)
+    start_notices(application)
 
 
 async def _set_commands(application: BotApplication) -> None:
@@ -173,6 +187,23 @@ async def _set_commands(application: BotApplication) -> None:
     await application.bot.set_my_commands(
         [BotCommand(name, texts.plain(f"command.{name}")) for name in COMMANDS]
     )
+
+
+def _unreachable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Deal with a reply Telegram would not take: note who to tell later; True if it was that."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("a chat has blocked the bot: nothing more can be sent to it")
+        return True
+    if not is_undelivered(error):
+        return False
+    chat = update.effective_chat
+    # Answers were stored before the reply was sent: the update is done, the person is owed
+    # a notice (sent once Telegram answers again) rather than this update handled again.
+    log.warning("a reply could not be delivered after retries: %s", error)
+    if chat is not None and chat.type == ChatType.PRIVATE:
+        services(context).store.note_undelivered(chat.id)
+    return True
 
 
 async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -191,6 +222,8 @@ async def in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its traceback, then apologise without showing any internals."""
     application = context.application
+    if isinstance(update, Update) and _unreachable(update, context):
+        return
     in_full = True
     if isinstance(application, DurableApplication):
         in_full = application.note_failure(update, context.error)
