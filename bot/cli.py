@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import logs
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, Webhook
 from bot.loading import ContentError, Guide, load_guide
 from bot.search import SearchIndex
 from bot.search_cli import add_search_arguments, run_search
@@ -25,9 +25,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="LD&A Workforce Guide: a Telegram bot for council workforce self-evaluation.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="run the bot on Telegram (TELEGRAM_BOT_TOKEN), or chat in the terminal without one",
+    )
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates at this public https:// address instead of polling "
+        "(needs WORKFORCE_GUIDE_WEBHOOK_SECRET; see docs/deploy.md)",
+    )
+    run.add_argument(
+        "--listen",
+        metavar="ADDRESS",
+        help="with --webhook: the address to listen on (default 127.0.0.1, or "
+        "WORKFORCE_GUIDE_WEBHOOK_LISTEN)",
+    )
+    run.add_argument(
+        "--port",
+        type=int,
+        help="with --webhook: the port to listen on (default 8443, or "
+        "WORKFORCE_GUIDE_WEBHOOK_PORT)",
     )
     commands.add_parser("chat", help="chat with the bot in this terminal (no Telegram needed)")
     check = commands.add_parser("check", help="check content and flow files; list every problem")
@@ -52,10 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "dead-letters", help="list updates set aside because they could not be read or kept failing"
     )
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE, safely even while the bot runs"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE", help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
     gaps = commands.add_parser(
         "search-gaps", help="list searches that found nothing, most common first"
     )
     gaps.add_argument("--limit", type=int, default=50, help="how many to list (default 50)")
+    # Its options live with the benchmark (bench/load.py): `workforce-guide bench --help`.
+    commands.add_parser(
+        "bench", add_help=False, help="load benchmark: simulated people through the real bot"
+    )
     return parser
 
 
@@ -73,7 +100,17 @@ def main(
 ) -> int:
     """Run a subcommand and return its exit code."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    args = build_parser().parse_args(argv)
+    # python-telegram-bot 22 warns on every 429 unless durations are timedeltas (its coming
+    # default); nothing here reads them as numbers.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        from bench.load import main as bench_main  # only the benchmark needs bench/
+
+        return bench_main(extra, stdout)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         settings = Settings.from_env(os.environ if environ is None else environ)
     except SettingsError as error:
@@ -115,9 +152,21 @@ def _dispatch(
         return _dead_letters(settings, stdout, stderr)
     if args.command == "search-gaps":
         return _search_gaps(args.limit, settings, stdout, stderr)
+    if args.command == "backup":
+        return _backup(args.file, args.force, settings, stdout, stderr)
+    webhook = None
+    if args.command == "run" and args.webhook is not None:
+        try:
+            webhook = settings.webhook(args.webhook, listen=args.listen, port=args.port)
+        except SettingsError as error:
+            print(f"workforce-guide: {error}", file=stderr)
+            return 2
+    elif args.command == "run" and (args.listen is not None or args.port is not None):
+        print("workforce-guide: --listen and --port go with --webhook URL", file=stderr)
+        return 2
     logs.configure(settings.log_level, settings.token)
     if args.command == "run" and settings.token:
-        return _run_telegram(settings, stderr)
+        return _run_telegram(settings, stderr, webhook)
     from bot.terminal import chat_in_terminal
 
     return asyncio.run(chat_in_terminal(settings, stdin, stdout))
@@ -127,15 +176,24 @@ def _guide(args: argparse.Namespace, settings: Settings) -> Guide:
     return load_guide(args.content or settings.content_dir, args.flows or settings.flows_dir)
 
 
-def _run_telegram(settings: Settings, stderr: TextIO) -> int:
+def _run_telegram(settings: Settings, stderr: TextIO, webhook: Webhook | None = None) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram.app import build_application
+    from bot.telegram.durable import DurableApplication
+    from bot.telegram.webhook import WebhookError, run_webhook
 
     application = build_application(settings)
+    assert isinstance(application, DurableApplication)
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        if webhook is None:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        else:
+            run_webhook(application, webhook)
+    except WebhookError as error:
+        print(error, file=stderr)
+        return 1
     except InvalidToken:
         # python-telegram-bot's message quotes the token itself: never print it.
         print("Telegram rejected TELEGRAM_BOT_TOKEN: check it with BotFather.", file=stderr)
@@ -234,6 +292,31 @@ def _dead_letters(settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
             file=stdout,
         )
     return 0
+
+
+def _backup(file: Path, force: bool, settings: Settings, stdout: TextIO, stderr: TextIO) -> int:
+    if _missing_database(settings, stderr):
+        return 1
+    from storage.backup import BackupError, backup_database
+
+    try:
+        report = backup_database(settings.database, file, force=force)
+    except BackupError as error:
+        print(error, file=stderr)
+        return 1
+    print(
+        f"Backed up {settings.database} to {report.path} ({_size(report.size)}): "
+        f"{report.evaluations} evaluations, {report.answers} answers. "
+        "The copy passed SQLite's integrity check.",
+        file=stdout,
+    )
+    return 0
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _missing_database(settings: Settings, stderr: TextIO) -> bool:

@@ -185,7 +185,18 @@ def test_export_of_a_round_that_does_not_exist_says_so(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["run", "chat", "check", "search", "export", "search-gaps", "rounds", "dead-letters"],
+    [
+        "run",
+        "chat",
+        "check",
+        "search",
+        "export",
+        "search-gaps",
+        "rounds",
+        "dead-letters",
+        "backup",
+        "bench",
+    ],
 )
 def test_every_command_is_in_the_readme(command: str) -> None:
     readme = (packaged_dir("content").parent / "README.md").read_text()

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,15 +91,23 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def bot_process(
-    server: FakeBotApi, tmp_path: Path
+    server: FakeBotApi,
+    tmp_path: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    name: str = "",
 ) -> Iterator[tuple[subprocess.Popen[bytes], tuple[Path, Path]]]:
-    """Run the real `run` against the local Bot API, its output kept in files; Ctrl-C it after."""
-    stdout_path, stderr_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    """Run the real `run` against the local Bot API, its output kept in files; Ctrl-C it after.
+
+    ``args`` go after `run` and ``env`` over its environment; ``name`` tells the output files
+    of a restart apart from the first run's.
+    """
+    stdout_path, stderr_path = tmp_path / f"stdout{name}.txt", tmp_path / f"stderr{name}.txt"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.cli", "run", *args],
             cwd=REPO,
-            env=bot_environment(server.base_url, tmp_path / "guide.db"),
+            env={**bot_environment(server.base_url, tmp_path / "guide.db"), **(env or {})},
             stdout=stdout,
             stderr=stderr,
         )

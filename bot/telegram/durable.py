@@ -5,7 +5,8 @@ handlers have run, so a crash mid-batch would lose them. Here every update is wr
 store as it comes off the wire, before it can be confirmed; handling it marks it done (in the
 same transaction as the answers it stores); what is left at start-up is handled first; a
 repeat of a handled update changes nothing; an update that cannot be read, or keeps failing,
-is set aside in the dead-letter table and never blocks anyone else.
+is set aside in the dead-letter table and never blocks anyone else. `keep_updates` does the
+keeping for getUpdates here and for the webhook (`bot/telegram/webhook.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +35,8 @@ MAX_ATTEMPTS = 3  # an update whose handling fails this often is set aside
 # for about a day, and picks new ids at random only after a week without updates.
 RETENTION = timedelta(days=8)
 ERROR_LOG_EVERY = 60.0  # seconds: the same error is logged in full at most this often
+# Set while the updates left from before a stop are handled (they came at a person's pace).
+_REPLAYING: ContextVar[bool] = ContextVar("replaying", default=False)
 
 
 class InboxRequest(BaseRequest):
@@ -80,25 +85,36 @@ class InboxRequest(BaseRequest):
             return payload  # not an answer we can read: python-telegram-bot reports it
         if not isinstance(updates, list):
             return payload
-        safe: list[Any] = []
-        kept: list[dict[str, Any]] = []
-        for raw in updates:
-            problem = _unreadable(raw)
-            if problem is None:
-                kept.append(raw)
-                safe.append(raw)
-                continue
-            update_id = raw.get("update_id") if isinstance(raw, dict) else None
-            if not isinstance(update_id, int):
-                log.error("dropped an update without an id: %s", problem)
-                continue
-            self.store.set_aside(update_id, raw, problem)
-            log.error("set aside update %s: %s", update_id, problem)
-            # An empty update with the same id keeps Telegram's offset moving past it.
-            safe.append({"update_id": update_id})
-        self.store.receive_updates(kept)
-        body["result"] = safe
+        body["result"] = keep_updates(self.store, updates)
         return json.dumps(body).encode()
+
+
+def keep_updates(store: Store, updates: Sequence[object]) -> list[dict[str, Any]]:
+    """Keep readable updates in the inbox, set poison ones aside; return what to hand on.
+
+    Shared by getUpdates (`InboxRequest`) and the webhook: what is returned is safe for
+    python-telegram-bot to parse, and everything in it is committed to the store first. A
+    poison update comes back as an empty update with its id (already done, so it is skipped);
+    one without a whole-number id is dropped, as it cannot be an update from Telegram.
+    """
+    safe: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    for raw in updates:
+        problem = _unreadable(raw)
+        if problem is None and isinstance(raw, dict):
+            kept.append(raw)
+            safe.append(raw)
+            continue
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        if not isinstance(update_id, int):
+            log.error("dropped an update without an id: %s", problem)
+            continue
+        store.set_aside(update_id, raw if isinstance(raw, dict) else None, str(problem))
+        log.error("set aside update %s: %s", update_id, problem)
+        # An empty update with the same id keeps Telegram's offset moving past it.
+        safe.append({"update_id": update_id})
+    store.receive_updates(kept)
+    return safe
 
 
 def _unreadable(raw: object) -> str | None:
@@ -156,6 +172,11 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         return True
 
 
+def replaying() -> bool:
+    """Tell whether the update being handled is one left from before a stop."""
+    return _REPLAYING.get()
+
+
 async def handle_waiting(application: Application) -> int:  # type: ignore[type-arg]
     """Handle, first thing at start-up, the updates kept but not handled before a stop."""
     store = getattr(application, "store", None)
@@ -163,8 +184,12 @@ async def handle_waiting(application: Application) -> int:  # type: ignore[type-
         return 0
     store.forget_handled_updates(RETENTION, store.now())
     waiting = store.waiting_updates()
-    for raw in waiting:
-        await application.process_update(Update.de_json(raw, application.bot))
+    token = _REPLAYING.set(True)
+    try:
+        for raw in waiting:
+            await application.process_update(Update.de_json(raw, application.bot))
+    finally:
+        _REPLAYING.reset(token)
     if waiting:
         log.info("handled %s update(s) left from before the restart", len(waiting))
     return len(waiting)
