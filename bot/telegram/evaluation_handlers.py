@@ -93,10 +93,12 @@ async def continue_evaluation(
     """Continue the unfinished evaluation the person chose (only one of their own)."""
     found = services(context)
     who = participant(update, context)
-    await tidy(update, context, found.evaluations.position(who))
+    before = found.evaluations.position(who)
     position = found.evaluations.switch_to(who, evaluation_id)
     if position is None:
+        # Refused (finished, not theirs, forged): the question waiting stays as it was.
         return found.texts.plain("results.not_found")
+    await tidy(update, context, before)
     await send_screen(update, context, Screen(found.texts.plain("eval.resuming")))
     await ask(update, context, who, position)
     return None
@@ -165,6 +167,9 @@ async def on_press(
         if pressed is not None and pressed.reply_markup is not None:
             await drop_buttons(context.bot, pressed.chat_id, pressed.message_id)
         if position is not None:
+            if pressed is None or pressed.message_id != position.message_id:
+                # The question is asked again below: the copy on screen must not stay live.
+                await drop_buttons(context.bot, _chat_id(update), position.message_id)
             await send_screen(update, context, Screen(found.texts.plain("eval.stale_button")))
             await ask(update, context, who, position)
             return None
@@ -305,6 +310,9 @@ async def _close_question(
     turn: Turn,
 ) -> None:
     """Leave the answered question in the chat as a record, without its buttons."""
+    if pressed is not None and pressed.message_id != position.message_id:
+        # Answered on an older copy of the same question: the newest copy goes quiet too.
+        await drop_buttons(context.bot, _chat_id(update), position.message_id)
     if pressed is not None and turn.saved and prompt.kind != "text":
         await edit(pressed, views.answered(services(context).texts, prompt, turn.saved[0].value))
         return
