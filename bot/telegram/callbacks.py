@@ -291,41 +291,41 @@ def parse(data: str | None) -> Press | None:
     """Parse button data; return None for anything not made by this bot."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
-    if match := _MENU.match(data):
+    if match := _MENU.fullmatch(data):
         return MenuPress(match[1]) if match[1] in MENU_ITEMS else None
-    if match := _EVAL.match(data):
+    if match := _EVAL.fullmatch(data):
         action = match[4]
         if action is not None and action not in EVAL_ACTIONS:
             return None
         return EvaluationPress(int(match[1]), int(match[2]), match[3], action)
-    if match := _RESOURCE.match(data):
+    if match := _RESOURCE.fullmatch(data):
         origin = match[2] or ""
         topic_id = origin[2:] if origin.startswith("t.") else None
         reading_of = int(origin[2:]) if origin.startswith("s.") else None
         return ResourcePress(match[1], topic_id, origin == "q", reading_of)
-    if match := _TOPIC.match(data):
+    if match := _TOPIC.fullmatch(data):
         return TopicPress(match[1])
-    if match := _INDICATORS.match(data):
+    if match := _INDICATORS.fullmatch(data):
         return IndicatorsPress(match[1], int(match[2] or 0))
-    if match := _OUTCOMES.match(data):
+    if match := _OUTCOMES.fullmatch(data):
         return OutcomesPress(int(match[1]))
-    if match := _RESULTS.match(data):
+    if match := _RESULTS.fullmatch(data):
         return ResultsPress(int(match[1]), match[2], int(match[3] or 0))
-    if match := _TEAM.match(data):
+    if match := _TEAM.fullmatch(data):
         if match[2] not in TEAM_ACTIONS:
             return None
         index = None if match[3] is None else int(match[3])
         level = None if match[4] is None else int(match[4])
         return TeamPress(int(match[1]), match[2], index, level)
-    if match := _SETUP.match(data):
+    if match := _SETUP.fullmatch(data):
         if match[1] not in SETUP_ACTIONS:
             return None
         return SetupPress(match[1], None if match[2] is None else int(match[2]))
-    if match := _CONTINUE.match(data):
+    if match := _CONTINUE.fullmatch(data):
         return ContinuePress(int(match[1]))
-    if match := _LEVEL.match(data):
+    if match := _LEVEL.fullmatch(data):
         return LevelPress(match[1], int(match[2]))
-    if match := _WORDS.match(data):
+    if match := _WORDS.fullmatch(data):
         return WordsPress(tuple(int(n) for n in match[1].split(".")))
     return None
 
