@@ -15,7 +15,8 @@ from bot.config import Settings, SettingsError, Webhook
 from bot.loading import ContentError, Guide, load_guide
 from bot.search import SearchIndex
 from bot.search_cli import add_search_arguments, run_search
-from storage import Store, write_csv
+from storage import Store, StoreUnavailable, write_csv
+from storage.lock import AlreadyRunning, only_copy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +122,15 @@ def main(
     except ContentError as error:
         print(error, file=stderr)
         print("Fix these and try again: the bot will not start with broken content.", file=stderr)
+        # `check` found problems (1, as linters do); a refused start is like a bad setting
+        # (2): trying again, as a service manager would, cannot help.
+        return 1 if args.command in ("check", "search") else 2
+    except StoreUnavailable as error:
+        print(
+            f"workforce-guide: {error}. Check WORKFORCE_GUIDE_DB, and run this as the user "
+            "that owns the database (e.g. sudo -u workforce-guide ...).",
+            file=stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130
@@ -164,9 +174,27 @@ def _dispatch(
     elif args.command == "run" and (args.listen is not None or args.port is not None):
         print("workforce-guide: --listen and --port go with --webhook URL", file=stderr)
         return 2
+    if args.command == "run" and not settings.token and not stdin.isatty():
+        # Without a token `run` is the terminal chat, which needs a person at a terminal; under
+        # systemd or cron it would read nothing and exit 0 as if all was well.
+        print(
+            "workforce-guide: TELEGRAM_BOT_TOKEN is not set, so there is no bot to run. Set it "
+            "to the token from BotFather (to chat in a terminal instead: workforce-guide chat).",
+            file=stderr,
+        )
+        return 2
     logs.configure(settings.log_level, settings.token)
     if args.command == "run" and settings.token:
-        return _run_telegram(settings, stderr, webhook)
+        try:
+            with only_copy(settings.database):
+                return _run_telegram(settings, stderr, webhook)
+        except AlreadyRunning as error:
+            print(
+                f"workforce-guide: {error}. Two copies would answer people twice or not at "
+                "all: stop the other one first.",
+                file=stderr,
+            )
+            return 2
     from bot.terminal import chat_in_terminal
 
     return asyncio.run(chat_in_terminal(settings, stdin, stdout))
@@ -200,7 +228,12 @@ def _run_telegram(settings: Settings, stderr: TextIO, webhook: Webhook | None = 
         return 2
     except TelegramError as error:
         message = str(error).replace(settings.token or "", logs.REDACTED)
-        print(f"Could not reach Telegram: {message}", file=stderr)
+        where = settings.base_url or "https://api.telegram.org"
+        print(
+            f"Could not reach Telegram at {where}: {message}. Check the server's network "
+            "connection (and TELEGRAM_BASE_URL, if set).",
+            file=stderr,
+        )
         return 1
     return 0
 
@@ -220,7 +253,7 @@ def _export(out: Path, settings: Settings, stdout: TextIO, stderr: TextIO) -> in
     # write its own CRLF line ends.
     with out.open("w", encoding="utf-8-sig", newline="") as handle:
         count = write_csv(rows, handle, statement_titles=titles, rating_labels=labels)
-    print(f"Wrote {count} answers to {out}", file=stdout)
+    print(f"Wrote {_count(count, 'answer')} to {out}", file=stdout)
     return 0
 
 
@@ -248,7 +281,8 @@ def _export_round(
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     rows = data.decode("utf-8-sig").count("\r\n") - 1
-    print(f"Wrote {rows} rows ({args.kind}) of round {round_.id} to {args.out}", file=stdout)
+    written = _count(rows, "row")
+    print(f"Wrote {written} ({args.kind}) of round {round_.id} to {args.out}", file=stdout)
     return 0
 
 
@@ -306,7 +340,7 @@ def _backup(file: Path, force: bool, settings: Settings, stdout: TextIO, stderr:
         return 1
     print(
         f"Backed up {settings.database} to {report.path} ({_size(report.size)}): "
-        f"{report.evaluations} evaluations, {report.answers} answers. "
+        f"{_count(report.evaluations, 'evaluation')}, {_count(report.answers, 'answer')}. "
         "The copy passed SQLite's integrity check.",
         file=stdout,
     )
@@ -317,6 +351,11 @@ def _size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{max(1, round(size / 1024))} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _count(number: int, thing: str) -> str:
+    """Say "1 answer" or "3 answers"."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
 
 
 def _missing_database(settings: Settings, stderr: TextIO) -> bool:

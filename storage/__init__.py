@@ -2,7 +2,7 @@
 
 from storage.export import EXPORT_COLUMNS, csv_bytes, write_csv
 from storage.models import Answer, Evaluation, ExportRow, NotFoundError, SearchGap
-from storage.store import Store
+from storage.store import Store, StoreUnavailable
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -12,6 +12,7 @@ __all__ = [
     "NotFoundError",
     "SearchGap",
     "Store",
+    "StoreUnavailable",
     "csv_bytes",
     "write_csv",
 ]

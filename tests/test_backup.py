@@ -88,7 +88,8 @@ def test_a_backup_taken_while_the_bot_writes_is_whole_and_consistent(tmp_path: P
             assert per_evaluation == [len(STATEMENTS)] * evaluations
             assert answers == evaluations * len(STATEMENTS)
             assert str(target) in out
-            assert f"{evaluations} evaluations, {answers} answers" in out
+            plural = "" if evaluations == 1 else "s"
+            assert f"{evaluations} evaluation{plural}, {answers} answers" in out
             assert not list(tmp_path.glob(f"*{target.name}*-wal")), "the copy is not one file"
     finally:
         writer.stop.set()

@@ -28,6 +28,8 @@ async def test_start_shows_the_menu(chat: LocalChat) -> None:
         "Privacy",
     ):
         assert label in chat.last.labels
+    labels = chat.last.labels
+    assert len(labels) == len(set(labels)), f"a label twice on the menu: {labels}"
 
 
 async def test_the_command_menu_is_published_at_start_up(bot: RunningBot) -> None:

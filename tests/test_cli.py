@@ -211,6 +211,25 @@ def test_a_refused_start_writes_no_database(tmp_path: Path, command: str) -> Non
     (content / "topics.yaml").write_text("topics:\n  - id: x\n    label: X\n    label: Y\n")
     database = tmp_path / "guide.db"
     env = {"WORKFORCE_GUIDE_DB": str(database), "WORKFORCE_GUIDE_CONTENT_DIR": str(content)}
+    if command == "run":
+        env["TELEGRAM_BOT_TOKEN"] = "123456789:AAExampleTokenFromBotFather"
     code, _, err = run(command, env=env, stdin="")
-    assert code == 1 and "topics.yaml" in err
+    # Exit 2, like a bad setting: a service manager restarting it could not help.
+    assert code == 2 and "topics.yaml" in err
     assert not database.exists()
+
+
+def test_run_without_a_token_and_nobody_at_a_terminal_refuses(tmp_path: Path) -> None:
+    database = tmp_path / "guide.db"
+    code, _, err = run("run", env={"WORKFORCE_GUIDE_DB": str(database)}, stdin="")
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in err and "workforce-guide chat" in err
+    assert not database.exists(), "nothing was written"
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_a_traceback(tmp_path: Path) -> None:
+    junk = tmp_path / "guide.db"
+    junk.write_bytes(b"this is not a database file, whatever its name says" * 100)
+    code, _, err = run("rounds", env={"WORKFORCE_GUIDE_DB": str(junk)})
+    assert code == 1
+    assert "cannot open the database at" in err and "Traceback" not in err

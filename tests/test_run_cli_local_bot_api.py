@@ -137,3 +137,24 @@ def test_run_answers_start_and_a_menu_tap(server: FakeBotApi, tmp_path: Path) ->
     leaked = TOKEN_SECRET in output
     assert not leaked, "the bot token appeared in the output of `run`"
     assert process.returncode == 0, f"`run` did not stop cleanly on Ctrl-C:\n{redacted(output)}"
+
+
+def test_a_second_copy_on_the_same_database_is_refused(server: FakeBotApi, tmp_path: Path) -> None:
+    with bot_process(server, tmp_path) as (process, logs):
+        server.user_sends("/start")
+        wait_for_reply(server, process, logs, lambda message: bool(button_labels(message)))
+        second = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=REPO,
+            env=bot_environment(server.base_url, tmp_path / "guide.db"),
+            capture_output=True,
+            timeout=60,
+        )
+        output = (second.stdout + second.stderr).decode(errors="replace")
+        assert second.returncode == 2, redacted(output)
+        assert "another copy of the bot" in output and "stop the other one first" in output
+        assert str(process.pid) in output, "it says which process holds the database"
+        # The first copy carries on as if nothing happened.
+        server.user_taps("Self-evaluation")
+        assert wait_for_reply(server, process, logs)
+        assert process.poll() is None

@@ -18,6 +18,9 @@ def explain_words(texts: Texts, glossary: Glossary, screen: Screen) -> Screen:
     """Add a "Words explained" button to a screen that uses glossary terms."""
     if not screen.explain:
         return screen
+    words_list = callbacks.menu("words")
+    if any(button.data == words_list for row in screen.rows for button in row):
+        return screen  # the screen already offers every word explained (the main menu)
     found = glossary.used_in(screen.text)
     if not found:
         return screen
