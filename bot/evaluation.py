@@ -78,6 +78,14 @@ class Evaluations:
         self.guide = guide
         self._contexts: dict[tuple[str, ...], engine.Context] = {}
         self._statement_ids: dict[int, tuple[str, ...]] = {}
+        self._round_ids: dict[int, int | None] = {}
+        # Which message shows a person's question, when nothing else has changed since their
+        # position was written: participant -> (evaluation id, turn, message id). The id is
+        # only known once the question is sent, after the answers are committed; writing it
+        # at once would cost every answer a second commit (an fsync), so it is written with
+        # the person's next move. After a crash, that one question may keep its buttons; a
+        # tap on them is still handled, as any other.
+        self._on_screen: dict[str, tuple[int, int, int]] = {}
 
     def statements(self, evaluation: Evaluation | None) -> tuple[Statement, ...]:
         """Return the statements an evaluation asks: a round's choice, or all of them."""
@@ -123,6 +131,13 @@ class Evaluations:
             return None
         try:
             position = Position.from_dict(data)
+            shown = self._on_screen.get(participant)
+            if (
+                shown is not None
+                and position.active
+                and shown[:2] == (position.evaluation_id, position.state.turn)
+            ):
+                position = replace(position, message_id=shown[2])
             if position.state.cursor is not None:
                 context = self.context(position.evaluation_id)
                 engine.prompt_at(self.guide.flow(position.state.flow_id), context, position.state)
@@ -130,7 +145,7 @@ class Evaluations:
             # The flow or content changed under a saved position: the answers are safe in the
             # store, so start the conversation afresh rather than fail on every message.
             log.warning("dropping a saved position that no longer fits the flow: %s", error)
-            self.store.clear_position(participant)
+            self._clear(participant)
             return None
         return position
 
@@ -165,6 +180,7 @@ class Evaluations:
             )
             # SQLite may reuse the id of an evaluation deleted by /forget: forget what it held.
             self._statement_ids.pop(evaluation_id, None)
+            self._round_ids.pop(evaluation_id, None)
             context = self.context(evaluation_id)
             flow = self.guide.evaluation_flow(self.easy_read(participant))
             turn = engine.start(flow, context, remembered)
@@ -196,7 +212,7 @@ class Evaluations:
             self._park_current(participant)
             self.store.drop_parked(evaluation_id)
             position = replace(position, message_id=None, active=True)
-            self.store.save_position(participant, position.to_dict())
+            self._save(participant, position)
         return position
 
     def unfinished(self, participant: str) -> list[Evaluation]:
@@ -210,7 +226,16 @@ class Evaluations:
 
     def round_of(self, position: Position) -> Round | None:
         """Return the team round the position's evaluation belongs to, if any."""
-        return self._round(self.store.evaluation(position.evaluation_id))
+        # An evaluation never changes round, so which one is looked up once, not on every
+        # answer (the round itself is read fresh: it may have closed).
+        evaluation_id = position.evaluation_id
+        if evaluation_id not in self._round_ids:
+            evaluation = self.store.evaluation(evaluation_id)
+            if evaluation is None:
+                return None
+            self._round_ids[evaluation_id] = evaluation.round_id
+        round_id = self._round_ids[evaluation_id]
+        return None if round_id is None else self.store.round(round_id)
 
     def _park_current(self, participant: str) -> None:
         current = self.position(participant)
@@ -257,7 +282,12 @@ class Evaluations:
     ) -> Position:
         """Remember which message holds the current question, and mark the evaluation active."""
         moved = replace(position, message_id=message_id, active=True)
-        self.store.save_position(participant, moved.to_dict())
+        if position.active and message_id is not None:
+            # Only the message changed: kept until the next write (see `_on_screen`).
+            turn = position.state.turn
+            self._on_screen[participant] = (position.evaluation_id, turn, message_id)
+        else:
+            self._save(participant, moved)
         return moved
 
     def set_reading(self, participant: str, easy: bool) -> Position | None:
@@ -274,13 +304,13 @@ class Evaluations:
                 engine.prompt_at(flow, self.context(position.evaluation_id), moved.state)
             except engine.FlowError:
                 return position  # a council's own flows may differ: keep the one in hand
-            self.store.save_position(participant, moved.to_dict())
+            self._save(participant, moved)
             return moved
 
     def pause(self, participant: str, position: Position) -> Position:
         """Mark the evaluation paused; everything answered is already stored."""
         paused = replace(position, active=False, message_id=None)
-        self.store.save_position(participant, paused.to_dict())
+        self._save(participant, paused)
         return paused
 
     def question(self, position: Position) -> engine.Prompt | None:
@@ -292,9 +322,28 @@ class Evaluations:
         for answer in saved:
             self._record(participant, position.evaluation_id, answer)
         if position.state.cursor is None:
-            self.store.clear_position(participant)
+            self._clear(participant)
         else:
-            self.store.save_position(participant, position.to_dict())
+            self._save(participant, position)
+
+    def write_on_screen(self) -> None:
+        """Write down which message shows each person's question (before a stop)."""
+        with self.store.transaction():
+            for participant, (_, _, message_id) in list(self._on_screen.items()):
+                position = self.position(participant)
+                if position is not None and position.message_id == message_id:
+                    self._save(participant, position)
+        self._on_screen.clear()
+
+    def _save(self, participant: str, position: Position) -> None:
+        # What is written carries the message on screen (or says there is none): the store
+        # now knows it, so nothing is left to remember.
+        self.store.save_position(participant, position.to_dict())
+        self._on_screen.pop(participant, None)
+
+    def _clear(self, participant: str) -> None:
+        self.store.clear_position(participant)
+        self._on_screen.pop(participant, None)
 
     def _record(self, participant: str, evaluation_id: int, answer: Saved) -> None:
         if answer.name == ORGANISATION and isinstance(answer.value, str):

@@ -9,12 +9,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
+from functools import lru_cache
+
+from rapidfuzz.distance import Indel
 
 from bot.content_model import Term
 
 MAX_TERMS_PER_SCREEN = 8  # a longer list would be a screen of its own, not a quick help
 LOOKUP_RATIO = 0.86  # how close a typed word must be to a term to count as asking about it
+# Screens seen recently: most are the same question texts again and again, so each is searched
+# for terms once (a bounded cache, as typed names make some screens one of a kind).
+SCREENS_REMEMBERED = 1024
 LONGEST_ASKED = 40  # longer text is a search, not a question about one word
 # Words around a term in a question about its meaning: "what does X mean", "define X".
 _ASKING = frozenset(
@@ -35,9 +40,19 @@ class Glossary:
     def __init__(self, terms: Sequence[Term]) -> None:
         self.terms = tuple(terms)
         self._patterns = [_pattern(term) for term in self.terms]
+        # Each form cut to its bare words once, not on every search.
+        self._forms = [
+            (n, _bare(form))
+            for n, term in enumerate(self.terms)
+            for form in (term.term, *term.also)
+        ]
+        self._used_in = lru_cache(maxsize=SCREENS_REMEMBERED)(self._find_terms)
 
     def used_in(self, text: str) -> tuple[int, ...]:
         """Return the positions of the terms a text uses, at most MAX_TERMS_PER_SCREEN."""
+        return self._used_in(text)
+
+    def _find_terms(self, text: str) -> tuple[int, ...]:
         shown = visible(text)
         found = [n for n, pattern in enumerate(self._patterns) if pattern.search(shown)]
         return tuple(found[:MAX_TERMS_PER_SCREEN])
@@ -48,12 +63,12 @@ class Glossary:
         if not wanted or len(wanted) > LONGEST_ASKED:
             return None
         best, best_ratio = None, LOOKUP_RATIO
-        for n, term in enumerate(self.terms):
-            for form in (term.term, *term.also):
-                # difflib's ratio forgives a typo or two: "strenghts based" is "strengths-based".
-                ratio = SequenceMatcher(None, wanted, _bare(form)).ratio()
-                if ratio >= best_ratio:
-                    best, best_ratio = n, ratio
+        for n, form in self._forms:
+            # The share of characters in common forgives a typo or two: "strenghts based" is
+            # "strengths-based". rapidfuzz works it out in C and gives up early below the cutoff.
+            ratio = Indel.normalized_similarity(wanted, form, score_cutoff=best_ratio)
+            if ratio >= best_ratio:
+                best, best_ratio = n, ratio
         return best
 
     def at(self, positions: Sequence[int]) -> list[Term]:

@@ -7,10 +7,11 @@ that shows or changes a round takes the person asking and re-checks their role i
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from bot.charts import ChartRow, team_chart
 from bot.content_model import Content, Statement
@@ -290,6 +291,15 @@ class Teams:
 
     def chart(self, round_: Round) -> bytes | None:
         """Draw the round's chart as PNG bytes, or None when nobody has rated yet."""
+        drawing = self.chart_drawing(round_)
+        return None if drawing is None else drawing()
+
+    def chart_drawing(self, round_: Round) -> Callable[[], bytes] | None:
+        """Read what the round's chart shows now; return the drawing of it, still to be done.
+
+        The reading is quick and uses the store; the drawing takes about a second and touches
+        nothing shared, so a caller can run it away from the event loop.
+        """
         results = self.results(round_)
         if not any(r.ratings for r in results):
             return None
@@ -306,7 +316,7 @@ class Teams:
         ]
         levels = [label for _, label in sorted(self.content.rating_labels().items())]
         subtitle = f"{round_.organisation} · {raters} people rated · {today(self.store.now())}"
-        return team_chart(rows, levels, title=round_.name, subtitle=subtitle)
+        return partial(team_chart, rows, levels, title=round_.name, subtitle=subtitle)
 
     def ratings_csv(self, round_: Round) -> bytes:
         """Return the round's answers, a row per person and statement, as CSV bytes."""

@@ -23,6 +23,17 @@ from storage.timestamps import from_text, to_text
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("current_update", default=None)
 
 
+@dataclass
+class Handling:
+    """The update being handled, and whether a committed transaction has marked it done."""
+
+    update_id: int | None
+    marked_done: bool = False
+
+
+_HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """An update set aside because it could not be read or kept failing."""
@@ -35,13 +46,23 @@ class DeadLetter:
 
 
 @contextmanager
-def handling(update_id: int | None) -> Iterator[None]:
+def handling(update_id: int | None) -> Iterator[Handling]:
     """Name the update being handled, for the transactions made while handling it."""
+    state = Handling(update_id)
     token = CURRENT_UPDATE.set(update_id)
+    state_token = _HANDLING.set(state)
     try:
-        yield
+        yield state
     finally:
+        _HANDLING.reset(state_token)
         CURRENT_UPDATE.reset(token)
+
+
+def note_marked_done(update_id: int) -> None:
+    """Record that a committed transaction marked the update being handled done."""
+    state = _HANDLING.get()
+    if state is not None and state.update_id == update_id:
+        state.marked_done = True
 
 
 class InboxVerbs:
@@ -58,28 +79,26 @@ class InboxVerbs:
             return
         now = self._now()
         with self.db.atomic():
-            for raw in raws:
-                self.db.execute(
-                    "INSERT OR IGNORE INTO updates (update_id, raw, received_at) VALUES (?, ?, ?)",
-                    [int(raw["update_id"]), json.dumps(raw, ensure_ascii=False), now],
-                )
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO updates (update_id, raw, received_at) VALUES (?, ?, ?)",
+                [(int(raw["update_id"]), json.dumps(raw, ensure_ascii=False), now) for raw in raws],
+            )
 
     def update_done(self, update_id: int) -> bool:
         """Tell whether this update was already handled (or set aside)."""
         row = self.db.execute(
-            "SELECT done FROM updates WHERE update_id = ?", [update_id]
+            "SELECT EXISTS (SELECT 1 FROM updates WHERE update_id = :u AND done = 1) "
+            "OR EXISTS (SELECT 1 FROM dead_letters WHERE update_id = :u)",
+            {"u": update_id},
         ).fetchone()
-        if row is not None and row[0]:
-            return True
-        dead = self.db.execute(
-            "SELECT 1 FROM dead_letters WHERE update_id = ?", [update_id]
-        ).fetchone()
-        return dead is not None
+        return bool(row[0])
 
     def mark_update_done(self, update_id: int) -> None:
         """Record that an update has been handled."""
         with self.db.atomic():
             self._mark_done(update_id)
+        if not self.db.conn.in_transaction:
+            note_marked_done(update_id)
 
     def _mark_done(self, update_id: int) -> None:
         # An update that never went through the inbox (the terminal chat, the tests) is

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.inbox import CURRENT_UPDATE, InboxVerbs
+from storage.inbox import CURRENT_UPDATE, InboxVerbs, note_marked_done
 from storage.migrations import migrations
 from storage.models import Answer, Evaluation, ExportRow, NotFoundError, SearchGap
 from storage.rounds import RoundVerbs
@@ -56,6 +57,41 @@ _SENT_BY = (
 )
 
 
+class _Database(Database):
+    """sqlite-utils' Database, with every nested transaction under one savepoint name."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """Run the block as a transaction, or as a savepoint inside the one under way."""
+        if not self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        # sqlite-utils names each savepoint at random, so every nested verb prepared new SQL
+        # and pushed useful statements out of sqlite3's cache. Savepoints nest by name (the
+        # newest of a name is the one released), so one fixed name is enough.
+        self.conn.execute("SAVEPOINT nested")
+        try:
+            yield self
+        except BaseException:
+            # An error such as a RAISE(ROLLBACK) trigger may have ended the transaction.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO SAVEPOINT nested")
+                self.conn.execute("RELEASE SAVEPOINT nested")
+            raise
+        else:
+            self.conn.execute("RELEASE SAVEPOINT nested")
+
+
+class StoreUnavailable(RuntimeError):
+    """The database file cannot be opened (missing folder rights, not a database, ...)."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        self.path = path
+        reason = getattr(error, "strerror", None) or str(error)
+        super().__init__(f"cannot open the database at {path}: {reason}")
+
+
 class Store(RoundVerbs, InboxVerbs):
     """Keep participants, evaluations, answers, positions and team rounds in SQLite."""
 
@@ -67,12 +103,18 @@ class Store(RoundVerbs, InboxVerbs):
     def open(cls, path: str | Path, *, clock: Clock | None = None) -> Store:
         """Open (creating if needed) the database at `path` and bring its schema up to date."""
         if str(path) == ":memory:":
-            db = Database(memory=True, execute_plugins=False)
+            db: Database = _Database(memory=True, execute_plugins=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            db = Database(Path(path), execute_plugins=False)
-            # WAL lets a CLI export read while the bot writes.
-            db.enable_wal()
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                db = _Database(Path(path), execute_plugins=False)
+                # WAL lets a CLI export read while the bot writes.
+                db.enable_wal()
+            except (OSError, sqlite3.Error) as error:
+                raise StoreUnavailable(Path(path), error) from error
+            # Every commit reaches the disk before the bot says an answer was saved (SQLite's
+            # default, stated so nobody trades it for speed without seeing the promise).
+            db.execute("PRAGMA synchronous = FULL")
         # Off by default in SQLite and per connection, so it is set on every open.
         db.execute("PRAGMA foreign_keys = ON")
         migrations.apply(db)
@@ -95,11 +137,15 @@ class Store(RoundVerbs, InboxVerbs):
         The update being handled, if any, is marked done in the same transaction, so the
         answers it stored and the mark that it was handled are kept together or not at all.
         """
+        update_id = CURRENT_UPDATE.get()
         with self.db.atomic():
             yield
-            update_id = CURRENT_UPDATE.get()
             if update_id is not None:
                 self._mark_done(update_id)
+        if update_id is not None and not self.db.conn.in_transaction:
+            # Committed (not a savepoint inside someone else's transaction that may yet roll
+            # back): the update needs no separate done mark, and so no second commit.
+            note_marked_done(update_id)
 
     # -- participants ------------------------------------------------------------------------
 
@@ -107,6 +153,12 @@ class Store(RoundVerbs, InboxVerbs):
         """Return the pseudonymous participant id for a Telegram user, creating it once."""
         if not user_key:
             raise ValueError("user_key must be a non-empty string")
+        # Read first, outside any transaction: nearly every call finds the person already.
+        row = self.db.execute(
+            "SELECT id FROM participants WHERE user_key = ?", [user_key]
+        ).fetchone()
+        if row is not None:
+            return str(row[0])
         with self.db.atomic():
             row = self.db.execute(
                 "SELECT id FROM participants WHERE user_key = ?", [user_key]
@@ -321,6 +373,10 @@ class Store(RoundVerbs, InboxVerbs):
             )
             for row in rows
         }
+
+    def answer_count(self) -> int:
+        """Return how many answers are stored, everyone's."""
+        return int(self.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
 
     # -- conversation position ---------------------------------------------------------------
 

@@ -119,6 +119,7 @@ def build_application(
         glossary=Glossary(guide.content.glossary),
     )
     found = application.bot_data[SERVICES_KEY]
+    application.before_shutdown.append(found.evaluations.write_on_screen)
     application.bot_data[DRESS_KEY] = partial(explain_words, found.texts, found.glossary)
     if settings.flood is not None:
         application.bot_data[GATE_KEY] = FloodGate(settings.flood)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
@@ -85,7 +85,10 @@ class InboxRequest(BaseRequest):
             return payload  # not an answer we can read: python-telegram-bot reports it
         if not isinstance(updates, list):
             return payload
-        body["result"] = keep_updates(self.store, updates)
+        safe = keep_updates(self.store, updates)
+        if safe == updates:
+            return payload  # nothing set aside: the answer as it came, not encoded again
+        body["result"] = safe
         return json.dumps(body).encode()
 
 
@@ -133,11 +136,23 @@ class DurableApplication(Application):  # type: ignore[type-arg]
 
     store: Store | None = None
     failed: set[int]
+    before_shutdown: list[Callable[[], None]]
+    """Run at shutdown while the store is still open, to write down what is kept in memory."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.failed = set()
+        self.before_shutdown = []
         self._last_logged: dict[str, float] = {}
+
+    async def shutdown(self) -> None:
+        """Write down what is kept in memory, then shut down as usual."""
+        for write_down in self.before_shutdown:
+            try:
+                write_down()
+            except Exception:  # a stop must finish; what was lost is only a hint
+                log.exception("could not write down state kept in memory at shutdown")
+        await super().shutdown()
 
     async def process_update(self, update: object) -> None:
         """Handle an update unless it was already handled; mark it done once it is."""
@@ -148,7 +163,7 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         if self.store.update_done(update_id):
             log.debug("update %s was handled before: not again", update_id)
             return
-        with handling(update_id):
+        with handling(update_id) as handled:
             await super().process_update(update)
         if update_id in self.failed:
             self.failed.discard(update_id)
@@ -157,7 +172,9 @@ class DurableApplication(Application):  # type: ignore[type-arg]
                 self.store.set_aside(update_id, None, f"handling failed {attempts} times")
                 log.error("set aside update %s after %s failed attempts", update_id, attempts)
             return
-        self.store.mark_update_done(update_id)
+        if not handled.marked_done:
+            # A transaction that stored answers marked it already; otherwise this commit does.
+            self.store.mark_update_done(update_id)
 
     def note_failure(self, update: object, error: BaseException | None) -> bool:
         """Remember that this update's handling failed; tell whether to log it in full."""

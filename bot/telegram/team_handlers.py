@@ -5,7 +5,10 @@ Every button re-checks the person's role in the store: callback data carries ids
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InputFile, Message, Update
@@ -24,6 +27,8 @@ from storage.models import Pending, Round
 
 log = logging.getLogger(__name__)
 
+# matplotlib promises nothing about drawing two figures at once in two threads: one at a time.
+_DRAWING = threading.Lock()
 REMINDER_SPACING = 0.05  # seconds between reminders: well under Telegram's 30 messages a second
 
 # What the person's next typed message is for (kept in the store, so a restart keeps it).
@@ -587,9 +592,11 @@ async def _chart(
     update: Update, context: ContextTypes.DEFAULT_TYPE, round_: Round, _: Any
 ) -> str | None:
     found = services(context)
-    picture = found.teams.chart(round_)
-    if picture is None:
+    drawing = found.teams.chart_drawing(round_)
+    if drawing is None:
         return found.texts.plain("team.nothing_yet")
+    # Drawing takes about a second: in a worker thread, everyone else is answered meanwhile.
+    picture = await asyncio.to_thread(_draw, drawing)
     await context.bot.send_photo(
         chat_id=_chat_id(update),
         photo=InputFile(picture, filename=f"round-{round_.id}-chart.png"),
@@ -599,6 +606,11 @@ async def _chart(
         reply_markup=Screen("", (team_views.back_to_round(found.texts, round_.id),)).markup(),
     )
     return None
+
+
+def _draw(drawing: Callable[[], bytes]) -> bytes:
+    with _DRAWING:
+        return drawing()
 
 
 async def _export(
