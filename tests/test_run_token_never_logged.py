@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.telegram.local_transport import private_chat_json, user_json
 from tests.botapi_server import FakeBotApi, Faults, button_labels
 from tests.test_run_cli_local_bot_api import (
     BOT_TOKEN,
@@ -25,6 +26,7 @@ from tests.test_run_cli_local_bot_api import (
 )
 
 DEBUG = {"WORKFORCE_GUIDE_LOG_LEVEL": "DEBUG"}
+ALEX = user_json(1001, "Alex")
 
 
 def test_failing_calls_and_a_poison_update_log_plenty_but_never_the_token(
@@ -36,7 +38,11 @@ def test_failing_calls_and_a_poison_update_log_plenty_but_never_the_token(
             server.user_sends("/start")
             wait_for_reply(server, process, logs, lambda message: bool(button_labels(message)))
             # An update python-telegram-bot cannot read is set aside, with its error logged.
-            server._queue({"update_id": 10**9, "message": {"text": "no chat or date"}})
+            # It takes the next id in line, as Telegram would give it (an id below the offset
+            # already confirmed would never be delivered).
+            spare = server.telegram.incoming_message(private_chat_json(ALEX), ALEX, "x")
+            poison = {"update_id": spare["update_id"], "message": {"text": "no chat or date"}}
+            server._queue(poison)
             server.user_sends("/evaluate")
             wait_for_reply(server, process, logs)
         output = read_output(*logs)

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 # Pauses before each retry of a call that failed on the way: about 2 s in all, so a reply is
 # late rather than lost, and a handler is not held up for long when Telegram is down.
 RETRY_PAUSES = (0.2, 0.6, 1.2)
+# The calls made while starting up are worth waiting longer for: without them the bot cannot
+# start at all, and a stop then would mean a restart by the service manager a few seconds on.
+STARTUP_CALLS = frozenset({"getMe", "deleteWebhook", "setWebhook", "setMyCommands"})
+STARTUP_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0)
 RATE_LIMIT_RETRIES = 3  # 429s waited out per call before giving up
 NOTICE_EVERY = 5.0  # seconds between attempts to tell people a message did not reach them
 NOTICE_GIVE_UP = timedelta(days=1)  # after this the notice would only confuse
@@ -56,7 +60,8 @@ class RetryingLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Make the call within Telegram's limits; try again when it fails on the way."""
-        for attempt, pause in enumerate((*self.pauses, None)):
+        pauses = STARTUP_PAUSES if endpoint in STARTUP_CALLS else self.pauses
+        for attempt, pause in enumerate((*pauses, None)):
             try:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
