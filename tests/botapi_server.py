@@ -51,7 +51,15 @@ from bot.telegram.local_transport import (
     user_json,
 )
 
-__all__ = ["DEFAULT_USER_ID", "FakeBotApi", "Faults", "Hold", "NoReply", "button_labels"]
+__all__ = [
+    "DEFAULT_USER_ID",
+    "FakeBotApi",
+    "Faults",
+    "Hold",
+    "NoReply",
+    "button_labels",
+    "error_answer",
+]
 
 DEFAULT_USER_ID = 1001
 DEFAULT_FIRST_NAME = "Alex"
@@ -163,6 +171,19 @@ class Hold:
         self.reached.set()
         released = self._released.wait(MAX_HOLD_SECONDS)
         return released and self._proceed
+
+
+def error_answer(status: int, *, retry_after: int = 1) -> tuple[int, dict[str, Any]]:
+    """Return Telegram's answer to a call it refuses with this status (429, 403, 5xx)."""
+    body: dict[str, Any] = {"ok": False, "error_code": status}
+    if status == 429:
+        body["description"] = f"Too Many Requests: retry after {retry_after}"
+        body["parameters"] = {"retry_after": retry_after}
+    elif status == 403:
+        body["description"] = "Forbidden: bot was blocked by the user"
+    else:
+        body["description"] = HTTPStatus(status).phrase
+    return status, body
 
 
 def button_labels(message: Mapping[str, Any]) -> list[str]:
@@ -462,11 +483,7 @@ class FakeBotApi:
             if refused is not None:
                 return refused
         if self._blocked(method, params):
-            return 403, {
-                "ok": False,
-                "error_code": 403,
-                "description": "Forbidden: bot was blocked by the user",
-            }
+            return error_answer(403)
         if method.lower() == "getupdates":
             updates = self._get_updates(params)
             self._held(method, params, after=True)
@@ -491,17 +508,8 @@ class FakeBotApi:
     def _fault_before(self, kind: str) -> tuple[int, dict[str, Any]] | None:
         """Fail a call before it takes effect, or slow it down (then None: it goes on)."""
         assert self.faults is not None
-        if kind == "429":
-            wait = self.faults.retry_after
-            return 429, {
-                "ok": False,
-                "error_code": 429,
-                "description": f"Too Many Requests: retry after {wait}",
-                "parameters": {"retry_after": wait},
-            }
-        if kind in ("500", "502"):
-            phrase = HTTPStatus(int(kind)).phrase
-            return int(kind), {"ok": False, "error_code": int(kind), "description": phrase}
+        if kind in ("429", "500", "502"):
+            return error_answer(int(kind), retry_after=self.faults.retry_after)
         if kind == "slow":
             time.sleep(random.uniform(*self.faults.slow))
             return None

@@ -7,8 +7,7 @@ the call took effect (only the answer is lost), or a 403 from someone who blocke
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,16 @@ from typing import Any
 import pytest
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import CallbackContext
-from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.loading import Guide
 from bot.telegram.app import build_application
 from bot.telegram.delivery import send_notices
 from bot.telegram.local_chat import LocalChat
-from bot.telegram.local_transport import LocalTelegram
+from bot.telegram.local_transport import LocalTelegram, UploadedFile
+from bot.telegram.local_transport.records import JSONDict
 from storage import Store
+from tests.botapi_server import error_answer
 from tests.test_chat_evaluation import rating_labels, start_evaluation
 
 NOTICE = "did not reach you"
@@ -50,36 +50,23 @@ class FlakyTelegram(LocalTelegram):
         self.faults: list[Fault] = []
         self.failed: list[str] = []
 
-    async def do_request(
+    def dispatch(
         self,
-        url: str,
         method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+        params: Mapping[str, Any],
+        files: Mapping[str, UploadedFile] | None = None,
+    ) -> tuple[int, JSONDict]:
         """Answer as Telegram, unless a fault is due for this method."""
-        endpoint = url.rstrip("/").rsplit("/", 1)[-1]
-        fault = next((f for f in self.faults if f.method == endpoint and f.times > 0), None)
+        fault = next((f for f in self.faults if f.method == method and f.times > 0), None)
         if fault is None or fault.after:
-            answer = await super().do_request(
-                url, method, request_data, read_timeout, write_timeout, connect_timeout
-            )
+            answer = super().dispatch(method, params, files)
             if fault is None:
                 return answer
         fault.times -= 1
-        self.failed.append(endpoint)
+        self.failed.append(method)
         if fault.error is not None:
             raise fault.error("the connection dropped")
-        body: dict[str, Any] = {"ok": False, "error_code": fault.status, "description": "Oops"}
-        if fault.status == 429:
-            body["description"] = f"Too Many Requests: retry after {fault.retry_after}"
-            body["parameters"] = {"retry_after": fault.retry_after}
-        elif fault.status == 403:
-            body["description"] = "Forbidden: bot was blocked by the user"
-        return fault.status, json.dumps(body).encode()
+        return error_answer(fault.status, retry_after=fault.retry_after)
 
     def fail(self, method: str, times: int = 1, **kwargs: Any) -> None:
         """Fail the next ``times`` calls of a Bot API method."""
