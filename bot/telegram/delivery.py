@@ -102,17 +102,17 @@ async def send_notices(context: ContextTypes.DEFAULT_TYPE) -> None:
     found: Services = context.application.bot_data[SERVICES_KEY]
     store = found.store
     now = store.now()
+    screen = Screen(
+        found.texts.plain("delivery.failed"),
+        (
+            (Button(found.texts.plain("delivery.carry_on"), callbacks.menu("resume")),),
+            views.back_to_menu(found.texts),
+        ),
+    )
     for chat_id, since in store.undelivered():
         if now - since > NOTICE_GIVE_UP:
             store.clear_undelivered(chat_id)
             continue
-        screen = Screen(
-            found.texts.plain("delivery.failed"),
-            (
-                (Button(found.texts.plain("delivery.carry_on"), callbacks.menu("resume")),),
-                views.back_to_menu(found.texts),
-            ),
-        )
         try:
             await send_to_chat(context.bot, chat_id, screen)
         except Forbidden:
