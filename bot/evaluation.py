@@ -83,8 +83,9 @@ class Evaluations:
         # position was written: participant -> (evaluation id, turn, message id). The id is
         # only known once the question is sent, after the answers are committed; writing it
         # at once would cost every answer a second commit (an fsync), so it is written with
-        # the person's next move. After a crash, that one question may keep its buttons; a
-        # tap on them is still handled, as any other.
+        # the person's next move. After a crash (or a group commit that failed, which undoes
+        # a write this forgot the entry for), that one question may keep its buttons; a tap
+        # on them is still handled, as any other.
         self._on_screen: dict[str, tuple[int, int, int]] = {}
 
     def statements(self, evaluation: Evaluation | None) -> tuple[Statement, ...]:

@@ -73,6 +73,9 @@ class InboxVerbs:
     def _now(self) -> str:
         raise NotImplementedError
 
+    def _outermost(self) -> bool:
+        raise NotImplementedError
+
     def receive_updates(self, raws: Sequence[dict[str, Any]]) -> None:
         """Keep updates as they arrive (a repeat of one already kept changes nothing)."""
         if not raws:
@@ -95,9 +98,10 @@ class InboxVerbs:
 
     def mark_update_done(self, update_id: int) -> None:
         """Record that an update has been handled."""
+        outermost = self._outermost()
         with self.db.atomic():
             self._mark_done(update_id)
-        if not self.db.conn.in_transaction:
+        if outermost:
             note_marked_done(update_id)
 
     def _mark_done(self, update_id: int) -> None:

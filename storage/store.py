@@ -57,19 +57,43 @@ _SENT_BY = (
 )
 
 
+class CommitFailed(RuntimeError):
+    """A deferred group of writes could not be committed: none of them is kept."""
+
+
 class _Database(Database):
-    """sqlite-utils' Database, with every nested transaction under one savepoint name."""
+    """sqlite-utils' Database: one savepoint name, and commits that can wait for a group.
+
+    With `grouping` set (the running bot, see `Store.group_commits`), a transaction begun
+    while the event loop runs is left open when its block ends: the blocks of every update
+    handled in the same turn of the loop go in as savepoints, and `commit_group` commits them
+    with one disk sync. Each block is still all-or-nothing (its savepoint rolls back alone).
+    """
+
+    grouping: Callable[[], bool] | None = None
+    """Asked before a transaction begins; True: leave it open for `commit_group`."""
+    depth = 0  # blocks under way: a group is committed only between them
+    grouped = False  # the open transaction is a group that `commit_group` ends
+    lost = False  # an error ended the group's transaction: the other blocks went with it
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
         """Run the block as a transaction, or as a savepoint inside the one under way."""
         if not self.conn.in_transaction:
-            with super().atomic():
-                yield self
-            return
+            if self.grouping is None or not self.grouping():
+                self.depth += 1
+                try:
+                    with super().atomic():
+                        yield self
+                finally:
+                    self.depth -= 1
+                return
+            self.conn.execute("BEGIN")
+            self.grouped = True
         # sqlite-utils names each savepoint at random, so every nested verb prepared new SQL
         # and pushed useful statements out of sqlite3's cache. Savepoints nest by name (the
         # newest of a name is the one released), so one fixed name is enough.
+        self.depth += 1
         self.conn.execute("SAVEPOINT nested")
         try:
             yield self
@@ -78,9 +102,31 @@ class _Database(Database):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK TO SAVEPOINT nested")
                 self.conn.execute("RELEASE SAVEPOINT nested")
+            elif self.grouped:
+                self.grouped, self.lost = False, True
             raise
         else:
             self.conn.execute("RELEASE SAVEPOINT nested")
+        finally:
+            self.depth -= 1
+
+    def commit_group(self) -> bool:
+        """Commit the open group of blocks; return False while a block is still under way."""
+        if self.depth:
+            return False
+        if self.lost:
+            self.lost = False
+            raise CommitFailed("an error ended the transaction: the group's writes are lost")
+        if not self.grouped:
+            return True
+        self.grouped = False
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as error:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise CommitFailed(f"the group's writes could not be committed: {error}") from error
+        return True
 
 
 class StoreUnavailable(RuntimeError):
@@ -95,7 +141,9 @@ class StoreUnavailable(RuntimeError):
 class Store(RoundVerbs, InboxVerbs):
     """Keep participants, evaluations, answers, positions and team rounds in SQLite."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    db: _Database
+
+    def __init__(self, db: _Database, clock: Clock) -> None:
         self.db = db
         self._clock = clock
 
@@ -103,7 +151,7 @@ class Store(RoundVerbs, InboxVerbs):
     def open(cls, path: str | Path, *, clock: Clock | None = None) -> Store:
         """Open (creating if needed) the database at `path` and bring its schema up to date."""
         if str(path) == ":memory:":
-            db: Database = _Database(memory=True, execute_plugins=False)
+            db = _Database(memory=True, execute_plugins=False)
         else:
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -121,8 +169,30 @@ class Store(RoundVerbs, InboxVerbs):
         return cls(db, clock or _utc_now)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Commit any group of writes still open, then close the database connection."""
+        self.group_commits(None)
         self.db.close()
+
+    def group_commits(self, grouping: Callable[[], bool] | None) -> None:
+        """Let transactions wait to be committed together (`commit_group`) while `grouping()`.
+
+        The running bot passes a callable that is true while its event loop runs and that
+        makes sure `commit_group` is called soon; None commits what is open and ends grouping.
+        """
+        if grouping is None and self.db.grouped:
+            self.db.commit_group()
+        self.db.grouping = grouping
+
+    def _outermost(self) -> bool:
+        # No verb under way: a block begun now is kept (or grouped) whole, not a savepoint.
+        return not self.db.depth
+
+    def commit_group(self) -> bool:
+        """Commit every write waiting in the group (raising `CommitFailed` if none is kept).
+
+        Returns False, committing nothing, while a verb is still under way.
+        """
+        return self.db.commit_group()
 
     def __enter__(self) -> Store:
         return self
@@ -138,13 +208,14 @@ class Store(RoundVerbs, InboxVerbs):
         answers it stored and the mark that it was handled are kept together or not at all.
         """
         update_id = CURRENT_UPDATE.get()
+        outermost = self._outermost()
         with self.db.atomic():
             yield
             if update_id is not None:
                 self._mark_done(update_id)
-        if update_id is not None and not self.db.conn.in_transaction:
-            # Committed (not a savepoint inside someone else's transaction that may yet roll
-            # back): the update needs no separate done mark, and so no second commit.
+        if update_id is not None and outermost:
+            # Kept (or grouped to be kept) as a whole, not a savepoint inside a verb that may
+            # yet roll back: the update needs no separate done mark, and so no second write.
             note_marked_done(update_id)
 
     # -- participants ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest, RequestData
 
 from bot.loading import Guide
+from bot.telegram.commits import GroupCommit
 from bot.telegram.durable import MAX_ATTEMPTS, InboxRequest, handle_waiting
 from bot.telegram.local_chat import LocalChat
 from storage import Store
@@ -102,7 +103,7 @@ async def test_updates_are_kept_before_confirmation_and_poison_is_set_aside(
         },
     }
     poison = {"update_id": 42, "message": {"message_id": "not a number", "chat": "nonsense"}}
-    request = InboxRequest(CannedTelegram([good, poison]), store)
+    request = InboxRequest(CannedTelegram([good, poison]), store, GroupCommit(store))
     status, payload = await request.do_request("https://api.example/bot1:x/getUpdates", "POST")
     handed_on = json.loads(payload)["result"]
 

@@ -35,6 +35,7 @@ from bot.telegram import menu_handlers as menu
 from bot.telegram import resource_handlers as resources
 from bot.telegram import results_handlers as results
 from bot.telegram import team_handlers as team
+from bot.telegram.commits import GroupCommit
 from bot.telegram.delivery import RetryingLimiter, is_undelivered, start_notices
 from bot.telegram.durable import DurableApplication, InboxRequest, handle_waiting
 from bot.telegram.flood import GATE_KEY, FloodGate, hold_back_floods
@@ -92,11 +93,15 @@ def build_application(
         builder = builder.base_url(settings.base_url)
     if request is not None:
         builder = builder.request(request)
+    # The writes of one turn of the event loop are committed together, before any reply.
+    commits = GroupCommit(store)
     # Every update is kept in the store as it arrives, before Telegram is told it came.
     fetcher = request if request is not None else HTTPXRequest(connection_pool_size=1)
-    builder = builder.get_updates_request(InboxRequest(fetcher, store))
-    # Telegram's flood limits, 429s waited out, and calls that fail on the way tried again.
-    builder = builder.rate_limiter(RetryingLimiter(overall_max_rate=settings.sends_per_second))  # type: ignore[arg-type]
+    builder = builder.get_updates_request(InboxRequest(fetcher, store, commits))
+    # Telegram's flood limits, 429s waited out, and calls that fail on the way tried again;
+    # no call leaves before what it may say was saved is on disk.
+    limiter = RetryingLimiter(overall_max_rate=settings.sends_per_second, settle=commits.settle)
+    builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     # Different people's updates side by side; each person's strictly in order.
     builder = builder.concurrent_updates(PerPersonOrder())
     builder = builder.post_init(_start)
@@ -109,6 +114,7 @@ def build_application(
     application = builder.build()
     assert isinstance(application, DurableApplication)
     application.store = store
+    application.commits = commits
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         guide=guide,

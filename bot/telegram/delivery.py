@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -46,9 +46,12 @@ class RetryingLimiter(AIORateLimiter):
         *,
         overall_max_rate: float = 30,
         pauses: Sequence[float] = RETRY_PAUSES,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(overall_max_rate=overall_max_rate, max_retries=RATE_LIMIT_RETRIES)
         self.pauses = tuple(pauses)
+        self.settle = settle
+        """Awaited before each call: every write made so far is on disk (`GroupCommit`)."""
 
     async def process_request(
         self,
@@ -60,6 +63,9 @@ class RetryingLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Make the call within Telegram's limits; try again when it fails on the way."""
+        if self.settle is not None:
+            # Outside the retries: a write that could not be kept fails the call, not retried.
+            await self.settle()
         pauses = STARTUP_PAUSES if endpoint in STARTUP_CALLS else self.pauses
         for attempt, pause in enumerate((*pauses, None)):
             try:

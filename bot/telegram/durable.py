@@ -25,6 +25,7 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram.commits import GroupCommit
 from storage import Store
 from storage.inbox import handling
 
@@ -42,9 +43,10 @@ _REPLAYING: ContextVar[bool] = ContextVar("replaying", default=False)
 class InboxRequest(BaseRequest):
     """Wrap the getUpdates transport: keep each update before python-telegram-bot sees it."""
 
-    def __init__(self, inner: BaseRequest, store: Store) -> None:
+    def __init__(self, inner: BaseRequest, store: Store, commits: GroupCommit) -> None:
         self.inner = inner
         self.store = store
+        self.commits = commits
 
     @property
     def read_timeout(self) -> float | None:
@@ -86,6 +88,10 @@ class InboxRequest(BaseRequest):
         if not isinstance(updates, list):
             return payload
         safe = keep_updates(self.store, updates)
+        # On disk before python-telegram-bot sees them (and so before its next getUpdates
+        # confirms them); a failure here fails this getUpdates, which is then asked again.
+        if not self.commits.commit_now():
+            raise RuntimeError("a store block was under way while updates arrived")
         if safe == updates:
             return payload  # nothing set aside: the answer as it came, not encoded again
         body["result"] = safe
@@ -135,6 +141,7 @@ class DurableApplication(Application):  # type: ignore[type-arg]
     """An Application that handles each update once and sets aside the ones that keep failing."""
 
     store: Store | None = None
+    commits: GroupCommit | None = None
     failed: set[int]
     before_shutdown: list[Callable[[], None]]
     """Run at shutdown while the store is still open, to write down what is kept in memory."""
@@ -145,13 +152,24 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         self.before_shutdown = []
         self._last_logged: dict[str, float] = {}
 
+    async def initialize(self) -> None:
+        """Initialise as usual, then group the store's commits while the bot runs."""
+        await super().initialize()
+        if self.commits is not None:
+            self.commits.start()
+
     async def shutdown(self) -> None:
-        """Write down what is kept in memory, then shut down as usual."""
+        """Write down what is kept in memory, commit it, then shut down as usual."""
         for write_down in self.before_shutdown:
             try:
                 write_down()
             except Exception:  # a stop must finish; what was lost is only a hint
                 log.exception("could not write down state kept in memory at shutdown")
+        if self.commits is not None:
+            try:
+                self.commits.stop()
+            except Exception:  # not kept: those updates are handled again at the next start
+                log.exception("could not commit the last group of updates at shutdown")
         await super().shutdown()
 
     async def process_update(self, update: object) -> None:
