@@ -26,8 +26,11 @@ How the figures are made fair:
 - Throughput counts only the time spent inside the bot (getUpdates and handling), for both;
   building the people's updates is Telegram's work and not counted; a batch's handling counts
   by the wall clock, from getUpdates' answer to its last update done. Latency is per update,
-  from the moment the Application starts on it (its person's earlier updates done) to the
-  bot's last reply to it.
+  from getUpdates' answer (the update is in the bot's hands) to the bot's last reply to it:
+  at full load that includes waiting for the rest of its batch of 100, for both bots.
+- Then a few more people (`ALONE_PEOPLE`) go through, one update at a time, for both bots:
+  the latency of an update when nothing else is in hand, which is what a person meets at any
+  pace people really keep (the per step figures come from this pass, where they are exact).
 - Peak RSS is read right after our run, before the floor runs; ``--scale`` runs each point in
   a fresh process so the peaks are separate.
 """
@@ -62,6 +65,9 @@ DEFAULT_PEOPLE = 500
 SMOKE_PEOPLE = 5
 TEAM_SIZE = 8  # an organiser and seven members
 BATCH = 100  # getUpdates' ceiling, as the Updater asks for
+# People who then go through one update at a time, after the others: latency when the bot
+# has nothing else in hand (500 people in the same hour send about 3 updates a second).
+ALONE_PEOPLE = 20
 NO_WAIT = timedelta(0)  # the updates are already there: no long poll
 SCALE_POINTS = (50, 500, 5000)
 SCALE_PREFILLED_PEOPLE = 500
@@ -403,14 +409,17 @@ class Driver:
         side: Side,
         sql: SqlCounter | None = None,
         per_step: bool = False,
+        batch: int = BATCH,
     ) -> None:
         self.application = application
         self.transport = transport
         self.side = side
         self.sql = sql
         self.per_step = per_step
+        self.batch = batch
         self.offset: int | None = None
         self.steps: dict[int, str] = {}
+        self.handed_at: dict[int, float] = {}
 
     async def deliver(self, updates: Sequence[dict[str, Any]], steps: Sequence[str]) -> None:
         """Hand updates to Telegram, then fetch and handle them as the polling bot would."""
@@ -424,9 +433,14 @@ class Driver:
         while remaining:
             started = time.perf_counter()
             fetched = await self.application.bot.get_updates(
-                offset=self.offset, limit=BATCH, timeout=NO_WAIT, allowed_updates=Update.ALL_TYPES
+                offset=self.offset,
+                limit=self.batch,
+                timeout=NO_WAIT,
+                allowed_updates=Update.ALL_TYPES,
             )
             fetched_at = time.perf_counter()
+            for update in fetched:
+                self.handed_at[update.update_id] = fetched_at
             side.fetch_seconds += fetched_at - started
             side.bot_seconds += fetched_at - started
             side.getupdates_calls += 1
@@ -442,13 +456,14 @@ class Driver:
 
     async def _process(self, update: Any) -> None:
         step = self.steps.pop(update.update_id)
+        handed_at = self.handed_at.pop(update.update_id)
         application = self.application
         await application.update_processor.process_update(
-            update, self._timed(application.process_update(update), step)
+            update, self._timed(application.process_update(update), step, handed_at)
         )
 
-    async def _timed(self, handling: Any, step: str) -> None:
-        """Handle one update, counting its time from when the Application starts on it."""
+    async def _timed(self, handling: Any, step: str, handed_at: float) -> None:
+        """Handle one update, timing it from getUpdates' answer to the bot's last reply."""
         side, counts = self.side, self.transport.call_counts
         calls_before = counts.total() - counts["getUpdates"]
         sql_before = self.sql.count if self.sql else 0
@@ -456,7 +471,8 @@ class Driver:
         await handling
         ended = time.perf_counter()
         last_reply = self.transport.last_answer_at
-        latency = (last_reply if begun < last_reply <= ended else ended) - begun
+        # The last reply to anyone: ours if it came while this update was being handled.
+        latency = (last_reply if begun < last_reply <= ended else ended) - handed_at
         side.latencies.append(latency)
         side.updates += 1
         if self.per_step:
@@ -483,7 +499,7 @@ async def drive(people: Sequence[Person], driver: Driver, record: IO[str] | None
             if action is not None:
                 updates.append(person.update_for(action))
                 steps.append(action.step)
-            if len(updates) == BATCH:
+            if len(updates) == driver.batch:
                 # A batch at a time, as getUpdates takes them: a tick of 5,000 people built
                 # whole held 5,000 updates (with the messages their taps came from) at once,
                 # the harness's memory that the peak RSS then counted as the bot's.
@@ -602,10 +618,13 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
     sql = SqlCounter(by_verb=options.profile is not None)
     if options.profile is not None:
         sql.watch(store)
-    ours = Side()
+    ours, ours_alone = Side(), Side()
     people = [Person(index, transport) for index in range(options.people)]
     _assign_scripts(people, options.team, texts)
-    expected = options.people * len(application.bot_data[SERVICES_KEY].guide.content.statements)
+    statements = len(application.bot_data[SERVICES_KEY].guide.content.statements)
+    alone_count = min(ALONE_PEOPLE, options.people)
+    expected, alone_expected = options.people * statements, alone_count * statements
+    alone_recording = workdir / "alone.jsonl"
 
     async with application:
         if application.post_init is not None:
@@ -613,7 +632,7 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
         await application.start()
         try:
             store.db.conn.set_trace_callback(sql)
-            driver = Driver(application, transport, ours, sql, per_step=options.steps)
+            driver = Driver(application, transport, ours, sql)
             calls_before = Counter(transport.call_counts)  # getMe, setMyCommands: not updates
             profiler = _profiler() if options.profile is not None else None
             with recording.open("w", encoding="utf-8") as record:
@@ -627,6 +646,17 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
             ours.api_calls = Counter(transport.call_counts) - calls_before
             peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             checks = _check(store, people, expected, errors, transport)
+            # Then a few more people, one update at a time: what a person's update costs when
+            # nobody else's is in hand (per step figures are exact only here).
+            alone = [Person(options.people + n, transport) for n in range(alone_count)]
+            _assign_scripts(alone, options.team, texts)
+            store.db.conn.set_trace_callback(sql)
+            one_by_one = Driver(application, transport, ours_alone, sql, options.steps, batch=1)
+            one_by_one.offset = driver.offset  # the last batch is confirmed, as polling goes on
+            with alone_recording.open("w", encoding="utf-8") as record:
+                await drive(alone, one_by_one, record)
+            store.db.conn.set_trace_callback(None)
+            alone_checks = _check(store, alone, alone_expected, errors, transport)
         finally:
             await application.stop()
     database_bytes = sum(
@@ -634,9 +664,9 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
         for suffix in ("", "-wal")
         if Path(f"{database}{suffix}").exists()
     )
-    del people, driver
+    del people, driver, alone, one_by_one
 
-    floor = Side()
+    floor, floor_alone = Side(), Side()
     floor_transport = LocalTelegram(keep_history=False)
     floor_app: Application[Any, Any, Any, Any, Any, Any] = build_floor(floor_transport)
     async with floor_app:
@@ -649,6 +679,12 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
                     updates = json.loads(line)
                     await floor_driver.deliver(updates, ["floor"] * len(updates))
             floor.api_calls = Counter(floor_transport.call_counts) - floor_before
+            floor_one_by_one = Driver(floor_app, floor_transport, floor_alone, batch=1)
+            floor_one_by_one.offset = floor_driver.offset
+            with alone_recording.open(encoding="utf-8") as record:
+                for line in record:
+                    updates = json.loads(line)
+                    await floor_one_by_one.deliver(updates, ["floor"] * len(updates))
         finally:
             await floor_app.stop()
 
@@ -665,8 +701,14 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
     result["peak_rss_mb"] = round(peak_rss / MB, 1)
     result["database_mb"] = round(database_bytes / MB, 2)
     result["checks"] = checks
+    result["one_at_a_time"] = {
+        "people": alone_count,
+        "ours": ours_alone.figures(),
+        "floor": floor_alone.figures(),
+        "checks": alone_checks,
+    }
     if options.steps:
-        result["steps"] = {step: s.figures() for step, s in sorted(ours.steps.items())}
+        result["steps"] = {step: s.figures() for step, s in sorted(ours_alone.steps.items())}
     if options.profile is not None and profiler is not None:
         _write_profile(profiler, options.profile)
         result["profile"] = str(options.profile)
@@ -1025,6 +1067,20 @@ def _print_human(result: dict[str, Any], out: TextIO) -> None:
             f"{checks['refused_calls'] or 'none'}",
             file=out,
         )
+        floor = p["floor"]["latency_ms"]
+        print(
+            f"       floor latency p50 {floor['p50']:.2f} / p95 {floor['p95']:.2f} / "
+            f"p99 {floor['p99']:.2f} ms",
+            file=out,
+        )
+        alone = p["one_at_a_time"]
+        mine, bare = alone["ours"]["latency_ms"], alone["floor"]["latency_ms"]
+        print(
+            f"       one update at a time ({alone['people']} people): ours p50 {mine['p50']:.2f} "
+            f"/ p95 {mine['p95']:.2f} / p99 {mine['p99']:.2f} ms, floor p50 {bare['p50']:.2f} "
+            f"/ p95 {bare['p95']:.2f} / p99 {bare['p99']:.2f} ms",
+            file=out,
+        )
     if "startup_s" in result:
         s = result["startup_s"]
         print(
@@ -1040,7 +1096,7 @@ def _print_human(result: dict[str, Any], out: TextIO) -> None:
             file=out,
         )
     if "steps" in result:
-        print("per step (ours):", file=out)
+        print("per step (ours, one update at a time):", file=out)
         for step, s in result["steps"].items():
             print(
                 f"  {step:<12} {s['updates']:>7} updates  p50 {s['p50_ms']:>6.2f} ms  "

@@ -53,9 +53,18 @@ def test_smoke_run_reports_every_figure_and_every_answer_is_stored() -> None:
     assert startup["ours"]["total"] > 0 and startup["bare"]["total"] > 0
     search = result["search"]
     assert isinstance(search, dict) and search["entries"] == 10_000 and search["p99_ms"] > 0
+    # Then the same number of people one update at a time, for both bots.
+    alone = result["one_at_a_time"]
+    assert isinstance(alone, dict) and alone["people"] == SMOKE_PEOPLE
+    assert alone["checks"]["answers_stored"] == SMOKE_PEOPLE * STATEMENTS
+    assert alone["ours"]["updates"] == alone["floor"]["updates"] == ours["updates"]
+    for side in (alone["ours"], alone["floor"]):
+        latency = side["latency_ms"]
+        assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
     steps = result["steps"]
     assert isinstance(steps, dict)
     assert {"rate", "note", "skip-note", "back", "search", "export"} <= set(steps)
+    assert sum(step["updates"] for step in steps.values()) == alone["ours"]["updates"]
     assert result["machine"]
 
 
