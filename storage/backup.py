@@ -42,15 +42,16 @@ def backup_database(source: Path, target: Path, *, force: bool = False) -> Backu
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        report = _copy(source, partial)
+        evaluations, answers = _copy(source, partial)
         _put_in_place(partial, target, force=force)
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
-    return BackupReport(target, target.stat().st_size, report.evaluations, report.answers)
+    return BackupReport(target, target.stat().st_size, evaluations, answers)
 
 
-def _copy(source: Path, partial: Path) -> BackupReport:
+def _copy(source: Path, partial: Path) -> tuple[int, int]:
+    """Copy and check the database; return how many evaluations and answers the copy holds."""
     # Read-only, so the backup can never change the database it copies.
     reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -74,7 +75,7 @@ def _copy(source: Path, partial: Path) -> BackupReport:
         reader.close()
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())  # on disk before it takes the target's name
-    return BackupReport(partial, partial.stat().st_size, int(evaluations), int(answers))
+    return int(evaluations), int(answers)
 
 
 def _put_in_place(partial: Path, target: Path, *, force: bool) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import build_parser
 from storage import Store
-from storage.backup import BackupError, backup_database
+from storage.backup import BackupError, BackupReport, _put_in_place, backup_database
 from tests.test_cli import run
 
 STATEMENTS = ("s1", "s2", "s3")  # every evaluation the writer makes has one answer for each
@@ -149,3 +149,69 @@ def test_run_webhook_and_backup_are_documented() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "workforce-guide backup" in readme and "run --webhook" in readme
     assert "backup" in build_parser().format_help()
+
+
+# -- the backup itself, as the CLI calls it ---------------------------------------------------
+
+
+def _database_with_one_evaluation(tmp_path: Path) -> Path:
+    database = tmp_path / "guide.db"
+    with Store.open(database) as store, store.transaction():
+        evaluation = store.start_evaluation(store.participant_for("user-1"), "Kirklees Council")
+        store.record_rating(evaluation, "s1", 3)
+        store.record_rating(evaluation, "s2", 4)
+    return database
+
+
+def test_a_backup_reports_what_it_holds_and_makes_its_folder(tmp_path: Path) -> None:
+    database = _database_with_one_evaluation(tmp_path)
+    target = tmp_path / "backups" / "2026" / "guide-backup.db"
+    report = backup_database(database, target)
+    assert report == BackupReport(target, target.stat().st_size, 1, 2)
+    assert counts(target)[:2] == (1, 2)
+    # Only the backup: the partial copy it was made in is gone.
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+def test_a_backup_never_replaces_a_file_unless_forced(tmp_path: Path) -> None:
+    database = _database_with_one_evaluation(tmp_path)
+    target = tmp_path / "backup.db"
+    target.write_text("last week's notes")
+    with pytest.raises(BackupError) as refused:
+        backup_database(database, target)
+    assert str(refused.value) == f"{target} already exists. Choose another name, or add --force."
+    assert target.read_text() == "last week's notes"
+    assert backup_database(database, target, force=True).answers == 2
+    assert counts(target)[:2] == (1, 2)
+
+
+def test_a_file_that_appears_at_the_target_during_the_copy_is_kept(tmp_path: Path) -> None:
+    partial, target = tmp_path / ".backup.db.partial", tmp_path / "backup.db"
+    partial.write_text("the new copy")
+    target.write_text("someone else's file, made while we copied")
+    with pytest.raises(BackupError) as refused:
+        _put_in_place(partial, target, force=False)
+    assert str(refused.value) == f"{target} already exists. Choose another name, or add --force."
+    assert target.read_text() == "someone else's file, made while we copied"
+    _put_in_place(partial, target, force=True)
+    assert target.read_text() == "the new copy" and not partial.exists()
+
+
+def test_a_backup_of_nothing_says_where_it_looked(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(BackupError) as refused:
+        backup_database(missing, tmp_path / "backup.db")
+    assert str(refused.value) == f"No database at {missing}."
+
+
+def test_on_a_file_system_without_hard_links_the_copy_still_takes_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError("Operation not permitted")
+
+    monkeypatch.setattr("storage.backup.os.link", no_links)
+    partial, target = tmp_path / ".backup.db.partial", tmp_path / "backup.db"
+    partial.write_text("the new copy")
+    _put_in_place(partial, target, force=False)
+    assert target.read_text() == "the new copy" and not partial.exists()

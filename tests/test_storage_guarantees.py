@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.telegram.local_chat import LocalChat
-from storage import Store
+from storage import Store, StoreUnavailable
 from storage.inbox import handling
 from storage.models import NotFoundError
 from tests.conftest import RunningBot
@@ -216,8 +217,10 @@ def test_a_closed_round_says_when_and_reopening_clears_it(store: Store, clock: F
     assert closed.closed_at == START + timedelta(minutes=1)
     assert reopened is not None and reopened.is_open
     assert reopened.closed_at is None
-    with pytest.raises(NotFoundError, match="no round with id 999"):
+    with pytest.raises(NotFoundError, match="no round with id 999") as missing:
         store.set_round_open(999, False)
+    # What a logged traceback shows: NotFoundError('round', 999).
+    assert missing.value.args == ("round", 999)
 
 
 def test_reading_choice_is_checked_and_needs_a_participant(store: Store) -> None:
@@ -383,3 +386,24 @@ def test_an_evaluation_counts_its_skips_apart_from_its_ratings(store: Store) -> 
     assert evaluation is not None
     assert (evaluation.answered, evaluation.skipped) == (2, 1)
     assert (listed.answered, listed.skipped) == (2, 1)
+
+
+# -- a database that cannot be opened says why, in one line ------------------------------------
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_sqlites_reason(tmp_path: Path) -> None:
+    path = tmp_path / "guide.db"
+    path.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    with pytest.raises(StoreUnavailable) as refused:
+        Store.open(path)
+    assert refused.value.path == path
+    assert str(refused.value) == f"cannot open the database at {path}: file is not a database"
+
+
+def test_a_folder_that_cannot_be_made_is_refused_with_the_systems_reason(tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    with pytest.raises(StoreUnavailable) as refused:
+        Store.open(blocker / "guide.db")
+    # The operating system's words (its strerror), not Python's "[Errno 17] ..." repr.
+    assert str(refused.value) == f"cannot open the database at {blocker / 'guide.db'}: File exists"

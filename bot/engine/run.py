@@ -265,7 +265,12 @@ def answer(flow: Flow, context: Context, state: State, reply: Reply) -> Turn:
         if isinstance(step, ChoiceStep):
             # The kept option decides where the conversation goes, as it did the first time.
             kept = next((o for o in step.options if o.id == state.answers[key]), None)
-            target = kept.next if kept is not None and kept.next else target
+            if kept is None:
+                # Saved before an editor removed that option: there is no branch to follow
+                # (carrying on could take a path meant for another option, or run off the
+                # end), so the person chooses again from what the flow offers now.
+                return refuse(Problem.NOTHING_TO_KEEP)
+            target = kept.next or target
         return _move_on(flow, context, state, cursor, target, None)
     if isinstance(reply, Skip):
         if isinstance(step, ChoiceStep) or not step.skippable:
