@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.telegram.local_chat import LocalChat
 from storage import Store, StoreUnavailable
 from storage.inbox import handling
 from storage.models import NotFoundError
+from storage.timestamps import from_text, to_text
 from tests.conftest import RunningBot
 from tests.fixed_clock import START, FixedClock
 from tests.test_chat_evaluation import rating_labels, start_evaluation
@@ -407,3 +409,47 @@ def test_a_folder_that_cannot_be_made_is_refused_with_the_systems_reason(tmp_pat
         Store.open(blocker / "guide.db")
     # The operating system's words (its strerror), not Python's "[Errno 17] ..." repr.
     assert str(refused.value) == f"cannot open the database at {blocker / 'guide.db'}: File exists"
+
+
+# -- the edges of the participant verbs --------------------------------------------------------
+
+
+def test_a_participant_needs_a_telegram_user(store: Store) -> None:
+    with pytest.raises(ValueError, match=r"^user_key must be a non-empty string$"):
+        store.participant_for("")
+
+
+def test_an_evaluation_for_nobody_names_who_was_missing(store: Store) -> None:
+    with pytest.raises(NotFoundError) as missing:
+        store.start_evaluation("p-nobody", "Kirklees Council")
+    assert str(missing.value) == "no participant with id 'p-nobody'"
+    assert missing.value.args == ("participant", "p-nobody")
+
+
+def test_someone_unknown_reads_the_standard_wording(store: Store) -> None:
+    # A tap from someone who has since used /forget: no row, and no crash either.
+    assert store.reading("p-forgotten") == "standard"
+
+
+def test_an_in_memory_store_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Store.open(":memory:") as store:
+        store.participant_for("1001")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_moments_are_written_in_utc_whatever_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    moment = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        written = to_text(moment)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert written == "2026-12-02T09:30:00.000000+00:00"
+    assert from_text(written) == moment
