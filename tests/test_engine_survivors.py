@@ -23,6 +23,7 @@ from bot.engine import (
     Prompt,
     Reply,
     Saved,
+    Skip,
     State,
     Turn,
     Type,
@@ -357,3 +358,33 @@ def test_a_flow_that_loops_without_asking_names_the_flow() -> None:
 
     with pytest.raises(FlowError, match=re.escape("flow 'spin' goes round without asking")):
         start(flow, CONTEXT)
+
+
+# --- What a later screen can say about an earlier answer -----------------------------------
+
+
+def test_a_skipped_answer_reads_as_nothing_in_later_text_never_none() -> None:
+    flow = Flow(
+        "ask-org",
+        "Ask organisation",
+        (
+            TextStep("org", "Which organisation?", save_as="organisation", skippable=True),
+            EndStep("done", "Thanks{organisation}."),
+        ),
+    )
+    turn = play(flow, Skip())
+    [end] = turn.shown
+    assert end.params["organisation"] == ""
+    assert end.text.format_map(end.params) == "Thanks."
+
+
+def test_a_rating_on_a_scale_the_guide_lacks_names_the_step_and_scale() -> None:
+    flow = Flow("odd", "Odd", (RatingStep("rate", "How is it?", scale="seven", save_as="r"),))
+    with pytest.raises(FlowError, match=r"^step 'rate' uses unknown scale 'seven'$"):
+        start(flow, CONTEXT)
+
+
+def test_a_stored_place_at_a_step_that_is_gone_names_the_flow_and_step() -> None:
+    state = State("sign-up", Cursor("hobbies"))
+    with pytest.raises(FlowError, match=r"^flow 'sign-up' has no step 'hobbies'$"):
+        prompt_at(SIGN_UP, CONTEXT, state)

@@ -23,7 +23,7 @@ from bot.content_model import Content, Resource, Statement
 from bot.glossary import visible
 from bot.loading import Guide
 from bot.loading.guide import easy_option
-from bot.search import Band, Hit, SearchIndex, SearchResult
+from bot.search import Band, SearchIndex, SearchResult
 from bot.telegram import callbacks, screens, views
 from bot.telegram.local_chat import BotMessage, LocalChat
 from bot.telegram.screens import Screen
@@ -181,6 +181,7 @@ def test_an_answer_no_longer_on_the_buttons_is_shown_as_it_was_given(guide: Guid
 
 
 def test_a_statement_exactly_at_the_limit_is_shown_whole(guide: Guide) -> None:
+    # QUESTION_LIMIT characters still fit beside "Your answer so far"; one more does not.
     def asked(length: int) -> Screen:
         prompt = engine.Prompt(
             step_id="rate",
@@ -307,6 +308,7 @@ async def test_an_easy_read_summary_uses_the_easy_titles_and_levels(
 
 
 def test_a_summary_without_an_organisation_says_none_was_given(guide: Guide) -> None:
+    # Older evaluations may have no organisation kept (the chat always asks for one now).
     content = guide.content
     evaluation = Evaluation(3, "p-1", None, "finished", WHEN, WHEN, 0)
 
@@ -333,6 +335,7 @@ def test_a_rating_the_scale_no_longer_names_shows_as_its_number(guide: Guide) ->
 
 
 def test_a_summary_by_default_covers_every_statement_in_standard_words(guide: Guide) -> None:
+    # Called without a statement list or a reading mode: the whole guide, in standard words.
     content = guide.content
     answers = {s.id: Answer(s.id, 3, False, None, WHEN) for s in content.statements}
     evaluation = Evaluation(3, "p-1", "Leeds", "finished", WHEN, WHEN, len(answers))
@@ -348,6 +351,7 @@ def test_a_summary_by_default_covers_every_statement_in_standard_words(guide: Gu
 
 
 def test_lists_opened_without_a_page_start_at_the_first(guide: Guide) -> None:
+    # Lists long enough for several pages, opened without naming one: page 1, with Next only.
     content, texts = guide.content, guide.texts
     statements = content.statements
     note = ("We checked this & agreed an action plan. " * 20)[:250]
@@ -401,13 +405,15 @@ def test_items_fill_a_page_up_to_the_limit_and_no_further() -> None:
 
 def test_a_result_with_nothing_in_it_is_shown_as_nothing_found(guide: Guide) -> None:
     content = guide.content
+    # The search itself pairs "none" with no hits; a result that does not (hand-made, or from a
+    # changed search) must still never show "Here's what I found" above no resources at all.
     found = SearchIndex.build(content.resources, content.vocabulary).search("safe stafing")
     assert found.hits
     topic_data = [callbacks.topic(t.id) for t in content.topics]
 
     for result in (
         SearchResult("safe stafing", Band.SUGGEST, ()),
-        SearchResult("safe stafing", Band.NONE, cast(tuple[Hit, ...], found.hits)),
+        SearchResult("safe stafing", Band.NONE, found.hits),
     ):
         screen = views.search_results(guide.texts, content, result, "safe stafing")
 

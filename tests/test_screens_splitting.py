@@ -193,3 +193,29 @@ def test_a_screen_without_buttons_has_no_keyboard_and_empty_rows_are_dropped() -
     markup = Screen("Hello", ((Button("A", "m:main"),), (), (Button("B", "m:find"),))).markup()
     assert markup is not None
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["A"], ["B"]]
+
+
+# -- where the cuts fall (a small limit, so each case shows its whole text) --------------------
+
+
+def test_a_long_paragraph_is_cut_at_the_last_space_that_fits() -> None:
+    words = "care " * 12  # 60 characters, one line
+    parts = split_html(f"Intro\n{words.strip()}", limit=20)
+    # As full as each part can be: not one word per message.
+    assert parts == ["Intro", "care care care care", "care care care care", "care care care care"]
+
+
+def test_lines_fill_a_part_right_up_to_the_limit() -> None:
+    # Nine a, a line break and ten b: exactly 20 characters, so they stay together.
+    parts = split_html("aaaaaaaaa\nbbbbbbbbbb\ncc", limit=20)
+    assert parts == ["aaaaaaaaa\nbbbbbbbbbb", "cc"]
+
+
+def test_a_line_exactly_the_limit_long_is_not_cut() -> None:
+    line = "one two three four x"  # 20 characters
+    assert split_html(f"{line}\nnext", limit=20) == [line, "next"]
+
+
+def test_a_word_is_cut_only_when_there_is_no_space_to_cut_at() -> None:
+    parts = split_html("a " + "x" * 30, limit=20)
+    assert parts == ["a", "x" * 20, "x" * 10]
