@@ -137,11 +137,13 @@ def _action(evaluation_id: int, turn: int, action: str) -> str:
 
 
 def _current_answer(texts: Texts, prompt: Prompt) -> str:
+    # A skipped note reads "Skipped", as a skipped rating does, never as an empty line.
+    typed = prompt.current if prompt.current is not None else texts.plain("eval.skipped")
     if prompt.kind == "text" and prompt.item_id is None:
         # A question outside the statements (the organisation's name) is no "note".
-        return texts.html("eval.typed_so_far", answer=prompt.current or "")
+        return texts.html("eval.typed_so_far", answer=typed)
     if prompt.kind == "text":
-        return texts.html("eval.note_so_far", answer=prompt.current or "")
+        return texts.html("eval.note_so_far", answer=typed)
     return texts.html("eval.answer_so_far", answer=answer_label(texts, prompt, prompt.current))
 
 
