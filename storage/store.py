@@ -115,7 +115,12 @@ class _Database(Database):
         if self.depth:
             return False
         if self.lost:
+            # Blocks begun since the error went into a new transaction, but the calls waiting
+            # on this group include theirs and will fail: they must not be kept either.
             self.lost = False
+            if self.grouped:
+                self.grouped = False
+                self.conn.execute("ROLLBACK")
             raise CommitFailed("an error ended the transaction: the group's writes are lost")
         if not self.grouped:
             return True

@@ -8,10 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.loading import Guide
 from bot.telegram.local_chat import LocalChat
 from bot.telegram.local_transport import LocalTelegram, UploadedFile
 from bot.telegram.local_transport.records import JSONDict
+from storage import CommitFailed, Store
 from tests.conftest import RunningBot, running_bot
 from tests.test_chat_evaluation import rating_labels, start_evaluation
 from tests.test_update_commits import _commits, commits
@@ -109,3 +112,82 @@ async def test_a_group_that_cannot_be_committed_tells_nobody_it_was_saved(
     await quiet.tap(label, message=question.message_id)
     assert "evidence" in quiet.last.text.lower()
     assert bot.store.answer_count() == 1
+
+
+# -- the store's side of it: a group is one transaction, committed only between blocks ----------
+
+
+def grouped_store(database: Path) -> Store:
+    """Open a store whose transactions wait for `commit_group`, as the running bot's do."""
+    store = Store.open(database)
+    store.group_commits(lambda: True)
+    return store
+
+
+def test_a_group_is_committed_only_between_blocks_never_inside_one(database: Path) -> None:
+    store = grouped_store(database)
+    with store.transaction():
+        store.participant_for("1001")
+        # A commit now would keep half of this block: it is refused.
+        assert store.commit_group() is False
+    assert participants(database) == 0  # done, but waiting for the group's commit
+    assert store.commit_group() is True
+    assert participants(database) == 1
+    store.close()
+
+
+def test_a_clean_stop_commits_the_group_still_open(database: Path) -> None:
+    store = grouped_store(database)
+    store.participant_for("1001")
+    store.close()
+    assert participants(database) == 1
+
+
+def test_an_error_that_ends_the_transaction_loses_the_whole_group_and_says_so(
+    database: Path,
+) -> None:
+    store = grouped_store(database)
+    first = store.participant_for("1001")  # an earlier update's block, waiting in the group
+    # What a failing disk can do: an error that rolls back the whole transaction, not just
+    # the statement (SQLite does so for some I/O and out-of-memory errors).
+    store.db.execute(
+        "CREATE TEMP TRIGGER fail BEFORE INSERT ON evaluations "
+        "BEGIN SELECT RAISE(ROLLBACK, 'disk I/O error'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
+        store.start_evaluation(first, "Kirklees Council")
+    # Another update's block in the same turn, before the group's commit: it fails with them.
+    store.participant_for("1003")
+    with pytest.raises(CommitFailed, match="an error ended the transaction"):
+        store.commit_group()
+    # (The trigger itself was made inside the group, so it went with the rollback too.)
+    # Nothing of the group is kept, so nobody waiting on it may be told it was saved ...
+    assert participants(database) == 0
+    # ... and the next group starts clean.
+    store.participant_for("1002")
+    assert store.commit_group() is True
+    assert participants(database) == 1
+    store.close()
+
+
+def test_a_commit_the_database_refuses_says_why(database: Path) -> None:
+    store = grouped_store(database)
+    store.participant_for("1001")
+
+    def refuse_commit(action: int, first: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    store.db.conn.set_authorizer(refuse_commit)
+    with pytest.raises(CommitFailed, match=r"^the group's writes could not be committed: "):
+        store.commit_group()
+    store.db.conn.set_authorizer(None)
+    assert participants(database) == 0
+    store.close()
+
+
+def participants(database: Path) -> int:
+    """Count the participants another connection sees: only what is committed."""
+    with sqlite3.connect(database) as other:
+        return int(other.execute("SELECT COUNT(*) FROM participants").fetchone()[0])
