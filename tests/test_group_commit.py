@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.loading import Guide
+from bot.telegram.commits import GroupCommit
 from bot.telegram.local_chat import LocalChat
 from bot.telegram.local_transport import LocalTelegram, UploadedFile
 from bot.telegram.local_transport.records import JSONDict
@@ -91,11 +93,6 @@ async def test_a_group_that_cannot_be_committed_tells_nobody_it_was_saved(
     question = chat.last
     connection = bot.store.db.conn
 
-    def refuse_commit(action: int, first: str | None, *_: object) -> int:
-        if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
-
     connection.set_authorizer(refuse_commit)
     quiet = bot.chat(strict=False)
     try:
@@ -158,7 +155,7 @@ def test_an_error_that_ends_the_transaction_loses_the_whole_group_and_says_so(
         store.start_evaluation(first, "Kirklees Council")
     # Another update's block in the same turn, before the group's commit: it fails with them.
     store.participant_for("1003")
-    with pytest.raises(CommitFailed, match="an error ended the transaction"):
+    with pytest.raises(CommitFailed, match=r"^an error ended the transaction: "):
         store.commit_group()
     # (The trigger itself was made inside the group, so it went with the rollback too.)
     # Nothing of the group is kept, so nobody waiting on it may be told it was saved ...
@@ -174,17 +171,46 @@ def test_a_commit_the_database_refuses_says_why(database: Path) -> None:
     store = grouped_store(database)
     store.participant_for("1001")
 
-    def refuse_commit(action: int, first: str | None, *_: object) -> int:
-        if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
-            return sqlite3.SQLITE_DENY
-        return sqlite3.SQLITE_OK
-
     store.db.conn.set_authorizer(refuse_commit)
     with pytest.raises(CommitFailed, match=r"^the group's writes could not be committed: "):
         store.commit_group()
     store.db.conn.set_authorizer(None)
     assert participants(database) == 0
     store.close()
+
+
+def test_outside_the_event_loop_every_write_is_committed_at_once(database: Path) -> None:
+    store = Store.open(database)
+    GroupCommit(store).start()
+    store.participant_for("1001")  # as a CLI command would, with no loop to commit later
+    assert participants(database) == 1
+    store.close()
+
+
+async def test_a_group_that_fails_with_nobody_waiting_is_logged_once(
+    database: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store.open(database)
+    commits = GroupCommit(store)
+    commits.start()
+    store.participant_for("1001")  # a group, and nobody waiting on it
+    store.db.conn.set_authorizer(refuse_commit)
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            await asyncio.sleep(0)  # the next turns: the commit is tried, and fails
+        store.db.conn.set_authorizer(None)
+        logged = [record.getMessage() for record in caplog.records]
+    assert logged.count("could not commit a group of updates; they will be handled again") == 1
+    assert participants(database) == 0
+    commits.stop()
+    store.close()
+
+
+def refuse_commit(action: int, first: str | None, *_: object) -> int:
+    """Refuse COMMIT, as a failing disk would (an authorizer, so SQLite itself refuses)."""
+    if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 def participants(database: Path) -> int:
