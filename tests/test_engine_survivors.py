@@ -388,3 +388,13 @@ def test_a_stored_place_at_a_step_that_is_gone_names_the_flow_and_step() -> None
     state = State("sign-up", Cursor("hobbies"))
     with pytest.raises(FlowError, match=r"^flow 'sign-up' has no step 'hobbies'$"):
         prompt_at(SIGN_UP, CONTEXT, state)
+
+
+def test_a_next_that_names_no_step_names_the_flow_and_the_missing_step() -> None:
+    flow = Flow(
+        "sign-up",
+        "Sign up",
+        (TextStep("name", "Your name?", save_as="name", next="thanks"), EndStep("done", "Bye.")),
+    )
+    with pytest.raises(FlowError, match=r"^flow 'sign-up' has no step 'thanks'$"):
+        play(flow, Type("Ann"))

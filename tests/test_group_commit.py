@@ -206,6 +206,30 @@ async def test_a_group_that_fails_with_nobody_waiting_is_logged_once(
     store.close()
 
 
+async def test_a_group_is_committed_once_and_then_nothing_keeps_running(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store.open(database)
+    commits = GroupCommit(store)
+    commits.start()
+    calls: list[bool] = []
+    commit_group = store.commit_group
+
+    def counted() -> bool:
+        calls.append(commit_group())
+        return calls[-1]
+
+    monkeypatch.setattr(store, "commit_group", counted)
+    store.participant_for("1001")
+    for _ in range(5):
+        await asyncio.sleep(0)  # five turns of the loop with nothing to do
+    # One commit, at the next turn; no callback left rescheduling itself on an idle loop.
+    assert calls == [True]
+    assert participants(database) == 1
+    commits.stop()
+    store.close()
+
+
 def refuse_commit(action: int, first: str | None, *_: object) -> int:
     """Refuse COMMIT, as a failing disk would (an authorizer, so SQLite itself refuses)."""
     if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
