@@ -629,7 +629,8 @@ class Conversations(RuleBasedStateMachine):
         elif live.kind == "note" and NOTE_SO_FAR in live.text:
             answer = person.evaluations[live.evaluation_id].get(live.statement or "", Answer())
             shown = live.text.split(NOTE_SO_FAR, 1)[1]
-            assert shown == (answer.note or ""), (shown, answer.note)
+            # A note skipped (or never typed) reads "Skipped", as a skipped rating does.
+            assert shown == (answer.note or "Skipped"), (shown, answer.note)
 
     def _check_csv(self, person: Person, content: bytes) -> None:
         """The person's export holds exactly the model's answers, formula-safe."""
