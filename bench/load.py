@@ -419,7 +419,6 @@ class Driver:
         self.batch = batch
         self.offset: int | None = None
         self.steps: dict[int, str] = {}
-        self.handed_at: dict[int, float] = {}
 
     async def deliver(self, updates: Sequence[dict[str, Any]], steps: Sequence[str]) -> None:
         """Hand updates to Telegram, then fetch and handle them as the polling bot would."""
@@ -439,8 +438,6 @@ class Driver:
                 allowed_updates=Update.ALL_TYPES,
             )
             fetched_at = time.perf_counter()
-            for update in fetched:
-                self.handed_at[update.update_id] = fetched_at
             side.fetch_seconds += fetched_at - started
             side.bot_seconds += fetched_at - started
             side.getupdates_calls += 1
@@ -448,15 +445,16 @@ class Driver:
                 raise BenchError("getUpdates returned nothing while updates were waiting")
             # As the Application does with each update it takes off its queue: a task per
             # update through its update processor (ours keeps each person's in order).
-            await asyncio.gather(*(asyncio.create_task(self._process(u)) for u in fetched))
+            await asyncio.gather(
+                *(asyncio.create_task(self._process(u, fetched_at)) for u in fetched)
+            )
             # Wall time, not a sum per update: updates handled side by side count once.
             side.bot_seconds += time.perf_counter() - fetched_at
             self.offset = fetched[-1].update_id + 1
             remaining -= len(fetched)
 
-    async def _process(self, update: Any) -> None:
+    async def _process(self, update: Any, handed_at: float) -> None:
         step = self.steps.pop(update.update_id)
-        handed_at = self.handed_at.pop(update.update_id)
         application = self.application
         await application.update_processor.process_update(
             update, self._timed(application.process_update(update), step, handed_at)
@@ -519,6 +517,14 @@ async def _deliver(
     if record is not None:
         record.write(json.dumps(updates, ensure_ascii=False) + "\n")
     await driver.deliver(updates, steps)
+
+
+async def _replay(recording: Path, driver: Driver) -> None:
+    """Hand the floor the updates recorded during our run, in the very same batches."""
+    with recording.open(encoding="utf-8") as record:
+        for line in record:
+            updates = json.loads(line)
+            await driver.deliver(updates, ["floor"] * len(updates))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,17 +680,11 @@ async def run_once(options: Options, workdir: Path) -> dict[str, Any]:
         try:
             floor_driver = Driver(floor_app, floor_transport, floor)
             floor_before = Counter(floor_transport.call_counts)
-            with recording.open(encoding="utf-8") as record:
-                for line in record:
-                    updates = json.loads(line)
-                    await floor_driver.deliver(updates, ["floor"] * len(updates))
+            await _replay(recording, floor_driver)
             floor.api_calls = Counter(floor_transport.call_counts) - floor_before
             floor_one_by_one = Driver(floor_app, floor_transport, floor_alone, batch=1)
             floor_one_by_one.offset = floor_driver.offset
-            with alone_recording.open(encoding="utf-8") as record:
-                for line in record:
-                    updates = json.loads(line)
-                    await floor_one_by_one.deliver(updates, ["floor"] * len(updates))
+            await _replay(alone_recording, floor_one_by_one)
         finally:
             await floor_app.stop()
 

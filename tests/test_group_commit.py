@@ -24,12 +24,20 @@ from tests.test_update_commits import _commits, commits
 PEOPLE = 4
 
 
-def stored_ratings(database: Path) -> int:
-    """Count the ratings another connection sees: only what is committed."""
+def committed_count(database: Path, sql: str) -> int:
+    """Count rows as another connection sees them: only what is committed."""
     with sqlite3.connect(database) as other:
-        return int(
-            other.execute("SELECT COUNT(*) FROM answers WHERE rating IS NOT NULL").fetchone()[0]
-        )
+        return int(other.execute(sql).fetchone()[0])
+
+
+def stored_ratings(database: Path) -> int:
+    """Count the committed ratings."""
+    return committed_count(database, "SELECT COUNT(*) FROM answers WHERE rating IS NOT NULL")
+
+
+def participants(database: Path) -> int:
+    """Count the committed participants."""
+    return committed_count(database, "SELECT COUNT(*) FROM participants")
 
 
 class WatchingTelegram(LocalTelegram):
@@ -179,9 +187,16 @@ def test_a_commit_the_database_refuses_says_why(database: Path) -> None:
     store.close()
 
 
-def test_outside_the_event_loop_every_write_is_committed_at_once(database: Path) -> None:
+def started(database: Path) -> tuple[Store, GroupCommit]:
+    """Open a store with its commits grouped by a `GroupCommit`, as the running bot does."""
     store = Store.open(database)
-    GroupCommit(store).start()
+    commits = GroupCommit(store)
+    commits.start()
+    return store, commits
+
+
+def test_outside_the_event_loop_every_write_is_committed_at_once(database: Path) -> None:
+    store, _ = started(database)
     store.participant_for("1001")  # as a CLI command would, with no loop to commit later
     assert participants(database) == 1
     store.close()
@@ -190,9 +205,7 @@ def test_outside_the_event_loop_every_write_is_committed_at_once(database: Path)
 async def test_a_group_that_fails_with_nobody_waiting_is_logged_once(
     database: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = Store.open(database)
-    commits = GroupCommit(store)
-    commits.start()
+    store, commits = started(database)
     store.participant_for("1001")  # a group, and nobody waiting on it
     store.db.conn.set_authorizer(refuse_commit)
     with caplog.at_level(logging.DEBUG):
@@ -209,9 +222,7 @@ async def test_a_group_that_fails_with_nobody_waiting_is_logged_once(
 async def test_a_group_is_committed_once_and_then_nothing_keeps_running(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = Store.open(database)
-    commits = GroupCommit(store)
-    commits.start()
+    store, commits = started(database)
     calls: list[bool] = []
     commit_group = store.commit_group
 
@@ -235,9 +246,3 @@ def refuse_commit(action: int, first: str | None, *_: object) -> int:
     if action == sqlite3.SQLITE_TRANSACTION and (first or "").upper() == "COMMIT":
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
-
-
-def participants(database: Path) -> int:
-    """Count the participants another connection sees: only what is committed."""
-    with sqlite3.connect(database) as other:
-        return int(other.execute("SELECT COUNT(*) FROM participants").fetchone()[0])

@@ -87,24 +87,25 @@ class InboxRequest(BaseRequest):
             return payload  # not an answer we can read: python-telegram-bot reports it
         if not isinstance(updates, list):
             return payload
-        safe = keep_updates(self.store, updates)
-        # On disk before python-telegram-bot sees them (and so before its next getUpdates
-        # confirms them); a failure here fails this getUpdates, which is then asked again.
-        if not self.commits.commit_now():
-            raise RuntimeError("a store block was under way while updates arrived")
+        # A failure to keep them fails this getUpdates, which is then asked again.
+        safe = keep_updates(self.store, updates, self.commits)
         if safe == updates:
             return payload  # nothing set aside: the answer as it came, not encoded again
         body["result"] = safe
         return json.dumps(body).encode()
 
 
-def keep_updates(store: Store, updates: Sequence[object]) -> list[dict[str, Any]]:
+def keep_updates(
+    store: Store, updates: Sequence[object], commits: GroupCommit | None
+) -> list[dict[str, Any]]:
     """Keep readable updates in the inbox, set poison ones aside; return what to hand on.
 
     Shared by getUpdates (`InboxRequest`) and the webhook: what is returned is safe for
-    python-telegram-bot to parse, and everything in it is committed to the store first. A
-    poison update comes back as an empty update with its id (already done, so it is skipped);
-    one without a whole-number id is dropped, as it cannot be an update from Telegram.
+    python-telegram-bot to parse, and everything in it is committed to the store first
+    (with any group of writes still open, so before getUpdates can confirm it or the
+    webhook answer 200). A poison update comes back as an empty update with its id (already
+    done, so it is skipped); one without a whole-number id is dropped, as it cannot be an
+    update from Telegram.
     """
     safe: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
@@ -123,6 +124,8 @@ def keep_updates(store: Store, updates: Sequence[object]) -> list[dict[str, Any]
         # An empty update with the same id keeps Telegram's offset moving past it.
         safe.append({"update_id": update_id})
     store.receive_updates(kept)
+    if commits is not None and not commits.commit_now():
+        raise RuntimeError("a store block was under way while updates arrived")
     return safe
 
 

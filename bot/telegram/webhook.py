@@ -77,11 +77,7 @@ class UpdateReceiver:
         if store is None:
             return HTTPStatus.SERVICE_UNAVAILABLE
         try:
-            handed_on = keep_updates(store, [raw])
-            commits = self.application.commits
-            # Committed before the 200 (with any group of writes open), as polling does.
-            if commits is not None and not commits.commit_now():
-                raise RuntimeError("a store block was under way while an update arrived")
+            handed_on = keep_updates(store, [raw], self.application.commits)
         except Exception:
             # Not kept, so not acknowledged: Telegram sends it again later.
             log.exception("could not keep an update from the webhook")
